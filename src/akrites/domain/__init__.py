@@ -1,0 +1,1 @@
+"""The pure domain core: no Django imports, fully typed, tested without a database."""

@@ -1,0 +1,3 @@
+from akrites.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django import forms
+
+from akrites.domain.permissions import OrgKind, Permission, Role
+
+
+class OrganisationForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=[(k.value, k.value) for k in OrgKind])
+    website = forms.URLField(required=False, max_length=200)
+
+
+class MemberForm(forms.Form):
+    email = forms.EmailField(max_length=254)
+    display_name = forms.CharField(max_length=200, required=False)
+    roles = forms.MultipleChoiceField(choices=[(r.value, r.value) for r in Role],
+                                      widget=forms.CheckboxSelectMultiple)
+
+
+class RolesForm(forms.Form):
+    roles = forms.MultipleChoiceField(choices=[(r.value, r.value) for r in Role],
+                                      widget=forms.CheckboxSelectMultiple)
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    scopes = forms.MultipleChoiceField(choices=[(p.value, p.value) for p in Permission],
+                                       widget=forms.CheckboxSelectMultiple, required=False)
+    expires_in_days = forms.IntegerField(min_value=1, max_value=3650, initial=90)
+
+
+class PasswordForm(forms.Form):
+    current = forms.CharField(widget=forms.PasswordInput, strip=False, max_length=512)
+    new = forms.CharField(widget=forms.PasswordInput, strip=False, max_length=512)

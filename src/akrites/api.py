@@ -1,0 +1,125 @@
+"""The REST API at /api/v1 (django-ninja). Errors are JSON: {"code", "message", "field"}."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_GET
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from akrites.accounts.api import router as accounts_router
+from akrites.accounts.auth import actor_for_user
+from akrites.accounts.services import token_authenticate
+from akrites.audit.api import router as audit_router
+from akrites.domain.errors import AkritesError, RateLimited
+from akrites.registry.api import router as registry_router
+from akrites.web.access import access_of, public
+
+log = logging.getLogger(__name__)
+
+
+class BearerToken(HttpBearer):
+    openapi_scheme = "bearer"
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user, scopes = token_authenticate(token)
+        request._akrites_actor = actor_for_user(  # type: ignore[attr-defined]
+            user, mfa_verified=False, token_scopes=scopes)
+        return user
+
+
+class Session(SessionAuth):
+    """Browser session; django-ninja enforces CSRF on unsafe methods."""
+
+
+api = NinjaAPI(
+    title="Akrites API",
+    version="1",
+    description="The Akrites REST API. Authenticate with `Authorization: Bearer <token>` "
+    "(create tokens with `akrites token create` or on the API tokens page) or a browser "
+    "session. Errors are JSON objects with `code`, `message` and, for bad input, `field`.",
+    auth=[BearerToken(), Session()],
+    urls_namespace="api",
+    docs_url=None,  # the interactive docs page loads assets from a CDN
+    openapi_url=None,  # served by openapi_json below, so it carries a declaration too
+)
+api.add_router("/", accounts_router)
+api.add_router("/", registry_router)
+api.add_router("/", audit_router)
+
+
+def _error(code: str, message: str, status: int, field: str | None = None,
+           **extra: Any) -> JsonResponse:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if field:
+        body["field"] = field
+    body.update(extra)
+    return JsonResponse(body, status=status)
+
+
+@api.exception_handler(AkritesError)
+def _domain_error(request: HttpRequest, exc: AkritesError) -> HttpResponse:
+    response = _error(exc.code, exc.message, exc.status, exc.field)
+    if isinstance(exc, RateLimited):
+        response["Retry-After"] = str(exc.retry_after)
+    if exc.status == 401:
+        response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = []
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "payload", "query", "path")]
+        errors.append({"field": ".".join(loc) or None, "message": err.get("msg", "invalid")})
+    first = errors[0] if errors else {"field": None, "message": "invalid input"}
+    message = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
+    return _error("invalid_input", message, 422, first["field"], errors=errors)
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = _error("unauthenticated", "sign in, or send 'Authorization: Bearer <token>'", 401)
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error("not_found", "not found", 404)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _error("http_error", str(exc), exc.status_code)
+
+
+@api.exception_handler(Exception)
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    log.exception("unhandled API error on %s", request.path)
+    return _error("internal_error", "something went wrong on our side; it has been logged", 500)
+
+
+def operations() -> Iterator[tuple[str, str, Any]]:
+    """Every (method, path, view function) of the API, for checks and tests."""
+    for prefix, router in api._routers:  # noqa: SLF001  (ninja exposes no public iterator)
+        for path, path_view in router.path_operations.items():
+            for op in path_view.operations:
+                for method in op.methods:
+                    yield method, f"{prefix.rstrip('/')}/{path.lstrip('/')}", op.view_func
+
+
+def undeclared_operations() -> list[str]:
+    return [f"{m} {p}" for m, p, func in operations() if access_of(func) is None]
+
+
+@public("the API description is public, like any OpenAPI document")
+@require_GET
+def openapi_json(request: HttpRequest) -> HttpResponse:
+    return JsonResponse(api.get_openapi_schema(path_prefix="/api/v1/"), json_dumps_params={"indent": 1})

@@ -1,0 +1,67 @@
+"""Recording audit events: always inside the transaction of the change they record."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from akrites.audit.models import AuditEvent, AuditHead
+from akrites.domain.audit import AuditAction, canonical_json, entry_hash
+from akrites.domain.policy import Actor
+
+HEAD_ID = 1
+
+
+class AuditOutsideTransactionError(RuntimeError):
+    pass
+
+
+def audit_record(
+    *,
+    actor: Actor | None,
+    action: AuditAction,
+    target_type: str,
+    target_id: object,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event. Must run inside ``transaction.atomic()`` with the change."""
+    if not transaction.get_connection().in_atomic_block:
+        raise AuditOutsideTransactionError(
+            "audit_record must be called inside the transaction of the change it records"
+        )
+    # Normalise through JSON so the hash is computed over exactly what is stored.
+    payload: dict[str, Any] = json.loads(canonical_json(data or {}))
+    head = AuditHead.objects.select_for_update().get(pk=HEAD_ID)
+    seq = head.seq + 1
+    occurred_at = timezone.now()
+    user_id = int(actor.user_id) if actor and actor.user_id is not None else None
+    org_id = int(actor.org_id) if actor and actor.org_id is not None else None
+    digest = entry_hash(
+        seq=seq,
+        occurred_at=occurred_at,
+        actor_user_id=user_id,
+        actor_org_id=org_id,
+        action=action.value,
+        target_type=target_type,
+        target_id=str(target_id),
+        data=payload,
+        prev_hash=head.hash,
+    )
+    event = AuditEvent(
+        seq=seq,
+        occurred_at=occurred_at,
+        actor_user_id=user_id,
+        actor_org_id=org_id,
+        action=action.value,
+        target_type=target_type,
+        target_id=str(target_id),
+        data=payload,
+        prev_hash=head.hash,
+        hash=digest,
+    )
+    event.save()
+    AuditHead.objects.filter(pk=HEAD_ID).update(seq=seq, hash=digest)
+    return event

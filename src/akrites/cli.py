@@ -1,0 +1,405 @@
+"""The ``akrites`` command. Every subcommand acts on the data named by
+``AKRITES_DATA_DIR`` / ``AKRITES_DATABASE_URL``, like the running server."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "akrites.settings")
+    import django
+
+    django.setup()
+
+
+def _prepare_database(*, quiet: bool = True) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0 if quiet else 1)
+    call_command("createcachetable", verbosity=0)
+
+
+# --- serve / worker ----------------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _django()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connections
+
+    print(f"data directory: {settings.DATA_DIR}")
+    _prepare_database(quiet=False)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    if args.demo:
+        if settings.AKRITES.production:
+            print("error: --demo is refused in production (AKRITES_ENV=production)",
+                  file=sys.stderr)
+            return 2
+        from akrites.demo import seed_demo
+
+        if seed_demo():
+            print("demo data seeded")
+        _print_demo_logins()
+    connections.close_all()  # never share a database connection across forked workers
+
+    worker: subprocess.Popen[bytes] | None = None
+    if not args.no_worker:
+        worker = subprocess.Popen([sys.executable, "-m", "akrites", "worker"])  # noqa: S603
+
+    from gunicorn.app.base import BaseApplication
+
+    from akrites.wsgi import application
+
+    def stop_worker(_server: object) -> None:
+        if worker is not None and worker.poll() is None:
+            worker.terminate()
+            worker.wait(timeout=30)
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            options = {
+                "bind": f"{args.host}:{args.port}",
+                "workers": args.workers,
+                "worker_class": "gthread",
+                "threads": args.threads,
+                "timeout": 60,
+                "graceful_timeout": 20,
+                "accesslog": "-",
+                "errorlog": "-",
+                "on_exit": stop_worker,
+                "forwarded_allow_ips": "127.0.0.1,::1",
+            }
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return application
+
+    print(f"Akrites is listening on http://{args.host}:{args.port}/")
+    Server().run()
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    _django()
+    from django.core.management import call_command
+
+    _prepare_database()
+    options: dict[str, Any] = {"queue_name": "*", "interval": args.interval, "reload": False}
+    if args.batch:
+        options["batch"] = True
+    call_command("db_worker", **options)
+    return 0
+
+
+def _print_demo_logins() -> None:
+    from akrites.demo import DEMO_PASSWORD, demo_logins
+
+    print("\nDemo logins (password for all: " + DEMO_PASSWORD + ")")
+    for login in demo_logins():
+        extra = ""
+        if login.totp_secret:
+            extra = (f"  [two-factor: TOTP secret {login.totp_secret}; current code: "
+                     f"akrites user totp --email {login.email}]")
+        print(f"  {login.email:<38} {login.organisation:<28} {','.join(login.roles)}{extra}")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _django()
+    from django.conf import settings
+
+    if settings.AKRITES.production:
+        print("error: demo data is refused in production (AKRITES_ENV=production)",
+              file=sys.stderr)
+        return 2
+    _prepare_database()
+    from akrites.demo import seed_demo
+
+    print("demo data seeded" if seed_demo() else "demo data was already present")
+    _print_demo_logins()
+    return 0
+
+
+# --- organisations, users, tokens ------------------------------------------------------------
+
+
+def cmd_org_create(args: argparse.Namespace) -> int:
+    _django()
+    from akrites.accounts.services import organisation_create
+    from akrites.domain.policy import SYSTEM
+
+    org = organisation_create(actor=SYSTEM, name=args.name, kind=args.kind, website=args.website)
+    print(f"created organisation {org.name} ({org.kind}), id {org.pk}")
+    return 0
+
+
+def cmd_org_list(args: argparse.Namespace) -> int:
+    _django()
+    from akrites.accounts.models import Organisation
+
+    for org in Organisation.objects.all():
+        print(f"{org.pk}\t{org.kind}\t{org.name}")
+    return 0
+
+
+def _read_password(args: argparse.Namespace) -> tuple[str, bool]:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n"), False
+    return secrets.token_urlsafe(18), True
+
+
+def cmd_user_create(args: argparse.Namespace) -> int:
+    _django()
+    from akrites.accounts.selectors import organisation_by_name
+    from akrites.accounts.services import user_create
+    from akrites.domain.policy import SYSTEM
+
+    org = organisation_by_name(args.org)
+    password, generated = _read_password(args)
+    user = user_create(actor=SYSTEM, email=args.email, organisation=org, roles=args.role,
+                       password=password, display_name=args.name or "")
+    print(f"created user {user.email} in {org.name} with roles {', '.join(sorted(args.role))}")
+    if generated:
+        print(f"initial password (shown once): {password}")
+    return 0
+
+
+def cmd_user_totp(args: argparse.Namespace) -> int:
+    _django()
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user__email=args.email.lower(), confirmed=True).first()
+    if device is None:
+        print(f"error: {args.email} has no confirmed authenticator", file=sys.stderr)
+        return 1
+    code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+    print(f"{code:0{device.digits}d}")
+    return 0
+
+
+def cmd_user_reset_2fa(args: argparse.Namespace) -> int:
+    _django()
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    deleted, _ = TOTPDevice.objects.filter(user__email=args.email.lower()).delete()
+    print(f"removed {deleted} authenticator(s); {args.email} enrols again at next sign-in")
+    return 0
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    _django()
+    from akrites.accounts.models import User
+    from akrites.accounts.services import token_create
+    from akrites.domain.errors import NotFound
+    from akrites.domain.policy import SYSTEM
+
+    user = User.objects.filter(email=args.user.strip().lower()).first()
+    if user is None:
+        raise NotFound(f"no user with the e-mail '{args.user}'")
+    created = token_create(actor=SYSTEM, user=user, name=args.name, scopes=args.scope or None,
+                           expires_in_days=args.expires)
+    token = created.token
+    print(f"token {token.pk} for {user.email}: scopes {', '.join(token.scopes)}; "
+          f"expires {token.expires_at:%Y-%m-%d}")
+    print(created.secret)
+    return 0
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    _django()
+    from akrites.accounts.services import token_revoke
+    from akrites.domain.policy import SYSTEM
+
+    token = token_revoke(actor=SYSTEM, token_id=args.id)
+    print(f"token {token.pk} revoked")
+    return 0
+
+
+# --- audit, checks, docs ---------------------------------------------------------------------
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    _django()
+    from akrites.audit.selectors import audit_chain_verify
+
+    verdict = audit_chain_verify()
+    if verdict.ok:
+        print(f"audit chain intact: {verdict.checked} events verified")
+        return 0
+    print(f"AUDIT CHAIN BROKEN at event {verdict.first_bad_seq}: {verdict.problem} "
+          f"({verdict.checked} events verified before it)", file=sys.stderr)
+    return 1
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    _django()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    call_command("check", deploy=settings.AKRITES.production, fail_level="ERROR")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    pending = MigrationExecutor(connection).migration_plan(
+        MigrationExecutor(connection).loader.graph.leaf_nodes())
+    print(f"database: {connection.vendor}, reachable")
+    if pending:
+        print(f"error: {len(pending)} migration(s) not applied: run 'akrites serve' or "
+              "'akrites migrate'", file=sys.stderr)
+        return 1
+    print("migrations: all applied")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _django()
+    _prepare_database(quiet=False)
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from akrites.domain.permissions import render_markdown
+
+    target = Path(args.out)
+    text = render_markdown()
+    if args.check:
+        current = target.read_text(encoding="utf-8") if target.exists() else ""
+        if current != text:
+            print(f"{target} is out of date: run 'akrites docs'", file=sys.stderr)
+            return 1
+        print(f"{target} is up to date")
+        return 0
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target}")
+    return 0
+
+
+def cmd_dedup(args: argparse.Namespace) -> int:
+    from akrites.dedup_cli import cluster_main
+
+    return cluster_main(args.rest)
+
+
+# --- parser ----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="akrites",
+        description="Akrites: a shared, confidential SIRT for critical open-source software.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, handler: Handler, help_text: str,
+            parent: Any = sub) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = parent.add_parser(name, help=help_text,
+                                                       description=help_text)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = add("serve", cmd_serve, "Migrate, then run the web service (gunicorn) and a worker.")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--demo", action="store_true", help="seed demo data once and print logins")
+    p.add_argument("--workers", type=int, default=2, help="web processes (default 2)")
+    p.add_argument("--threads", type=int, default=4, help="threads per web process (default 4)")
+    p.add_argument("--no-worker", action="store_true",
+                   help="do not start a background worker (run 'akrites worker' separately)")
+
+    p = add("worker", cmd_worker, "Run background jobs until stopped.")
+    p.add_argument("--interval", type=float, default=1.0, help="seconds between polls when idle")
+    p.add_argument("--batch", action="store_true", help="run what is queued, then exit")
+
+    add("demo", cmd_demo, "Seed demo organisations, users and components; print the logins.")
+    add("migrate", cmd_migrate, "Apply database migrations.")
+
+    org = add("org", lambda a: 2, "Manage organisations.")
+    org_sub = org.add_subparsers(dest="org_command", required=True, metavar="ACTION")
+    p = add("create", cmd_org_create, "Create an organisation.", org_sub)
+    p.add_argument("name", help="organisation name")
+    p.add_argument("--kind", required=True,
+                   help="sirt, finder, maintainer, vendor, distributor, operator or government")
+    p.add_argument("--website", default="", help="website URL")
+    add("list", cmd_org_list, "List organisations.", org_sub)
+
+    user = add("user", lambda a: 2, "Manage users.")
+    user_sub = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    p = add("create", cmd_user_create, "Create a user in an organisation.", user_sub)
+    p.add_argument("--email", required=True)
+    p.add_argument("--org", required=True, help="organisation name")
+    p.add_argument("--role", action="append", required=True,
+                   help="role (repeat for several): admin, coordinator, analyst, reporter, "
+                        "maintainer, vendor, operator, observer")
+    p.add_argument("--name", help="display name")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read the password from standard input (default: generate and print one)")
+    p = add("totp", cmd_user_totp, "Print a user's current two-factor code (operator recovery, "
+            "demo accounts).", user_sub)
+    p.add_argument("--email", required=True)
+    p = add("reset-2fa", cmd_user_reset_2fa, "Remove a user's authenticators.", user_sub)
+    p.add_argument("--email", required=True)
+
+    token = add("token", lambda a: 2, "Manage API tokens.")
+    token_sub = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    p = add("create", cmd_token_create,
+            "Create an API token; prints the secret as the last line.", token_sub)
+    p.add_argument("--user", required=True, help="e-mail of the user the token acts as")
+    p.add_argument("--scope", action="append",
+                   help="permission to grant (repeat); default: the user's read permissions")
+    p.add_argument("--expires", type=int, default=None, help="lifetime in days (default 90)")
+    p.add_argument("--name", default="command line", help="what the token is for")
+    p = add("revoke", cmd_token_revoke, "Revoke an API token.", token_sub)
+    p.add_argument("--id", type=int, required=True)
+
+    audit = add("audit", lambda a: 2, "Audit log tools.")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    add("verify", cmd_audit_verify,
+        "Recompute the hash chain; exit 1 if any event was edited or deleted.", audit_sub)
+
+    add("check", cmd_check, "Check configuration, database and migrations.")
+    p = add("docs", cmd_docs, "Regenerate docs/permissions.md from the permission matrix.")
+    p.add_argument("--out", default="docs/permissions.md")
+    p.add_argument("--check", action="store_true", help="fail if the file is out of date")
+
+    dedup = add("dedup", cmd_dedup, "Run the deduplication engine alone (no server).")
+    dedup.add_argument("rest", nargs=argparse.REMAINDER,
+                       help="'cluster INPUT.jsonl [-o OUTPUT.jsonl]'; see 'akrites dedup cluster -h'")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from akrites.config import ConfigError
+
+    try:
+        from akrites.domain.errors import AkritesError
+
+        try:
+            return int(args.handler(args))
+        except AkritesError as exc:
+            where = f"{exc.field}: " if exc.field else ""
+            print(f"error: {where}{exc.message}", file=sys.stderr)
+            return 2
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

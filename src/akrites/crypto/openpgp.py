@@ -1,0 +1,57 @@
+"""OpenPGP public keys, through Sequoia (pysequoia). No home-made OpenPGP parsing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pysequoia
+
+from akrites.domain.errors import InvalidInput
+
+MAX_KEY_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class PublicKeyInfo:
+    fingerprint: str  # upper-case hex, no spaces
+    user_ids: tuple[str, ...]
+    expires_at: datetime | None
+    armored: str
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def parse_public_key(text: str, *, field: str = "openpgp_key") -> PublicKeyInfo:
+    """Validate an uploaded OpenPGP public key (certificate) or say exactly what is wrong."""
+    raw = text.strip().encode("utf-8")
+    if not raw:
+        raise InvalidInput("the OpenPGP key is empty", field=field)
+    if len(raw) > MAX_KEY_BYTES:
+        raise InvalidInput(f"the OpenPGP key is larger than {MAX_KEY_BYTES // 1024} KiB",
+                           field=field)
+    if b"PRIVATE KEY BLOCK" in raw:
+        raise InvalidInput("this is a private key: upload the public key only, and consider "
+                           "the private key compromised", field=field)
+    try:
+        cert = pysequoia.Cert.from_bytes(raw)
+    except Exception as exc:  # noqa: BLE001  (Sequoia raises plain RuntimeError/ValueError)
+        raise InvalidInput(f"not a valid OpenPGP public key: {_first_line(exc)}",
+                           field=field) from None
+    if cert.has_secret_keys:
+        raise InvalidInput("this key contains secret key material: upload the public key only",
+                           field=field)
+    if cert.is_revoked:
+        raise InvalidInput("this OpenPGP key is revoked", field=field)
+    expires = cert.expiration
+    if expires is not None and expires <= datetime.now(UTC):
+        raise InvalidInput(f"this OpenPGP key expired on {expires:%Y-%m-%d}", field=field)
+    return PublicKeyInfo(
+        fingerprint=cert.fingerprint.upper(),
+        user_ids=tuple(str(u) for u in cert.user_ids),
+        expires_at=expires,
+        armored=str(cert),
+    )

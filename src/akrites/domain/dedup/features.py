@@ -1,0 +1,224 @@
+"""A report's fingerprint: the hashed features the index stores and the scorer compares.
+
+Embargoed text must not sit in derived data in plaintext, so every token, shingle, URL
+and package name is passed through a `Hasher` before it is kept. The default hasher is
+Python's own string hash, which the interpreter keys with a random per-process secret
+(SipHash); callers that persist fingerprints pass `keyed_hasher(secret)` instead, which is
+stable across processes for one key. Decisions depend only on hash *equality*, never on
+hash values, so clustering does not change with the key.
+
+Only the query's `Labels` map hashes back to readable strings, for explanations; they are
+built from the incoming report and never stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from akrites.domain.dedup import text as text_features
+from akrites.domain.dedup.identity import AliasTable, family_key, repository_of
+from akrites.domain.dedup.model import RangeKind, Report
+from akrites.domain.dedup.urls import (
+    SPECIFIC_KINDS,
+    Ref,
+    RefKind,
+    commit_key,
+    parse_reference,
+    urls_in_text,
+)
+from akrites.domain.dedup.versions import (
+    Interval,
+    fixed_from_text,
+    fixed_versions,
+    intervals_from_ranges,
+    intervals_from_text,
+)
+
+Hasher = Callable[[str], int]
+_MASK32 = 0xFFFFFFFF
+
+
+def process_hasher(value: str) -> int:
+    """Python's str hash: SipHash keyed with this interpreter's random secret."""
+    return hash(value)
+
+
+def keyed_hasher(key: bytes) -> Hasher:
+    """BLAKE2b keyed with `key` (up to 64 bytes): stable across processes, secret without it."""
+    if not 1 <= len(key) <= 64:
+        raise ValueError("a hasher key must be 1 to 64 bytes long")
+
+    def hasher(value: str) -> int:
+        digest = hashlib.blake2b(value.encode(), key=key, digest_size=8).digest()
+        return int.from_bytes(digest, "little", signed=True)
+
+    return hasher
+
+
+@dataclass(frozen=True, slots=True)
+class HashedRef:
+    key: int
+    kind: RefKind
+    repo: int  # hashed repository, 0 when the link does not name one
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """Everything the scorer needs about one report; no readable text."""
+
+    families: frozenset[int]
+    repos: frozenset[int]
+    refs: tuple[HashedRef, ...]
+    shingles: array[int]  # 32-bit shingle hashes, distinct
+    anchors: array[int]  # the winnowed subset of `shingles` the index posts
+    identifiers: frozenset[int]
+    commits: frozenset[int]  # hashed commit keys (from links, git ranges and prose)
+    cwes: frozenset[int]
+    fixed: frozenset[str]  # canonical fixed versions (numbers only: not text)
+    intervals: tuple[Interval, ...]
+    text_size: int  # number of distinct shingles, before the cap
+
+
+@dataclass(slots=True)
+class Labels:
+    """Readable names for the query's hashes, to explain a match; never stored."""
+
+    names: dict[int, str] = field(default_factory=dict)
+
+    def name(self, hashed: int, fallback: str = "(hashed)") -> str:
+        return self.names.get(hashed, fallback)
+
+
+@dataclass(frozen=True, slots=True)
+class Extractor:
+    """Turns reports into fingerprints with one hasher and one alias table."""
+
+    hasher: Hasher = process_hasher
+    aliases: AliasTable | None = None
+
+    def families_of(self, report: Report) -> list[str]:
+        families: list[str] = []
+        for package in report.packages:
+            key = family_key(package.ecosystem, package.name)
+            if self.aliases is not None:
+                key = self.aliases.canonical(key)
+            if key not in families:
+                families.append(key)
+        return families
+
+    def extract(self, report: Report) -> tuple[Fingerprint, Labels]:
+        labels = Labels()
+
+        def h(namespace: str, value: str, label: str | None = None) -> int:
+            hashed = self.hasher(namespace + "\x00" + value)
+            labels.names.setdefault(hashed, label if label is not None else value)
+            return hashed
+
+        families = frozenset(h("family", key) for key in self.families_of(report))
+        refs, repo_names = _references(report)
+        for package in report.packages:
+            if (repo := repository_of(package.ecosystem, package.name)) is not None:
+                repo_names.add(repo)
+        repos = frozenset(h("repo", name) for name in repo_names)
+        hashed_refs = tuple(
+            sorted(
+                {
+                    HashedRef(
+                        h("ref", ref.key, ref.url),
+                        ref.kind,
+                        h("repo", ref.repo) if ref.repo else 0,
+                    )
+                    for ref in refs
+                },
+                key=lambda r: (r.kind, r.key),
+            )
+        )
+        commits = frozenset(r.key for r in hashed_refs if r.kind is RefKind.COMMIT)
+        body = text_features.clean(report.text)
+        title = text_features.clean(report.title)
+        all_shingles = text_features.shingles(title + " . " + body if title else body)
+        hashed_shingles = [self.hasher(s) & _MASK32 for s in all_shingles]
+        shingles = array("L", sorted(set(hashed_shingles)))
+        anchors = array(
+            "L", sorted({hashed_shingles[i] for i in winnow(all_shingles, ANCHOR_WINDOW)})
+        )
+        identifiers = frozenset(
+            h("ident", name) for name in text_features.identifiers(title + "\n" + body)
+        )
+        ranges = [r for package in report.packages for r in package.ranges]
+        intervals = intervals_from_ranges(ranges)
+        fixed = fixed_versions(ranges)
+        if not intervals:  # prose ranges only when the report has no structured ones
+            intervals = intervals_from_text(title + " " + body)
+            fixed = fixed_from_text(title + " " + body)
+        cwes = frozenset(h("cwe", _cwe(c)) for c in report.cwes if _cwe(c))
+        fingerprint = Fingerprint(
+            families=families,
+            repos=repos,
+            refs=hashed_refs,
+            shingles=shingles,
+            anchors=anchors,
+            identifiers=identifiers,
+            commits=commits,
+            cwes=cwes,
+            fixed=frozenset(fixed),
+            intervals=tuple(intervals),
+            text_size=len(all_shingles),
+        )
+        return fingerprint, labels
+
+
+ANCHOR_WINDOW = 6
+
+
+def winnow(items: list[str], window: int) -> list[int]:
+    """Positions chosen by winnowing (Schleimer et al.): the least checksum in every window.
+
+    Any run of `window` items two texts share yields a shared anchor; checksums are CRC-32 of
+    the item, not the keyed hash, so the choice is the same in every process and for every key.
+    """
+    if len(items) <= window:
+        sums = [zlib.crc32(item.encode()) for item in items]
+        return [sums.index(min(sums))] if sums else []
+    sums = [zlib.crc32(item.encode()) for item in items]
+    chosen: set[int] = set()
+    for start in range(len(sums) - window + 1):
+        block = sums[start : start + window]
+        chosen.add(start + block.index(min(block)))
+    return sorted(chosen)
+
+
+def _references(report: Report) -> tuple[list[Ref], set[str]]:
+    refs: list[Ref] = []
+    for url in report.references:
+        if (ref := parse_reference(url)) is not None:
+            refs.append(ref)
+    # Links written in the text count, except links to a file at some revision: those
+    # point at code, and the revision is a snapshot, not a fix.
+    for url in urls_in_text(report.text):
+        if (ref := parse_reference(url)) is not None and ref.kind in SPECIFIC_KINDS:
+            refs.append(ref)
+    for package in report.packages:
+        for version_range in package.ranges:
+            if version_range.kind is not RangeKind.GIT:
+                continue
+            for event in version_range.events:
+                if event.version and event.version != "0" and event.kind.value == "fixed":
+                    url = f"{version_range.repo or 'git'}@{event.version}"
+                    refs.append(Ref(RefKind.COMMIT, commit_key(event.version), "", url))
+    for alias in report.aliases:
+        if alias.strip():
+            refs.append(Ref(RefKind.ISSUE, "alias:" + alias.strip().upper(), "", alias))
+    for word in text_features.hex_words(text_features.clean(report.text)):
+        refs.append(Ref(RefKind.COMMIT, commit_key(word), "", word))
+    repos = {ref.repo for ref in refs if ref.repo}
+    return refs, repos
+
+
+def _cwe(value: str) -> str:
+    digits = "".join(c for c in value if c.isdigit())
+    return f"CWE-{int(digits)}" if digits else ""

@@ -1,0 +1,104 @@
+"""Free text, reduced to comparable features: word shingles, code identifiers, hex words.
+
+Databases often copy the same upstream description, so word 3-shingles (copy detection)
+compare better than bag-of-words similarity, which cannot tell two templated descriptions
+of different flaws apart. What tells those apart are the few code identifiers each one
+names (`tf.raw_ops.MatrixDiagV` vs `tf.raw_ops.MatrixSetDiagV`, `kssdevel.py` vs
+`widget_traversal.py`), so identifiers are extracted separately.
+"""
+
+from __future__ import annotations
+
+import re
+
+from akrites.domain.dedup.urls import looks_like_commit, strip_urls
+
+SHINGLE_SIZE = 3
+MAX_SHINGLES = 256  # the first 256 distinct shingles: enough to recognise a copy
+_WORD = re.compile(r"[a-z0-9]+")
+_PLACEHOLDER = re.compile(r"\[id\]", re.IGNORECASE)
+_BACKTICKED = re.compile(r"`([^`\n]{2,80})`")
+_CODEISH = re.compile(
+    r"(?<![\w.])("
+    r"[A-Za-z_][\w$]*(?:(?:\.|::|->|#)[A-Za-z_$][\w$]*)+(?:\(\))?"  # dotted.names, a::b
+    r"|[A-Za-z$]*[a-z][A-Z][\w$]*(?:\(\))?"  # camelCase / PascalCase inner capital
+    r"|[A-Za-z_$][\w$]*_[\w$]*(?:\(\))?"  # snake_case and __dunder__
+    r"|[A-Za-z_][\w$]*\(\)"  # call()
+    r")"
+)
+_FILE_EXTENSIONS = frozenset(
+    {"py", "js", "mjs", "ts", "tsx", "jsx", "go", "rb", "php", "rs", "java", "kt", "scala",
+     "c", "cc", "cpp", "h", "hpp", "cs", "swift", "json", "yaml", "yml", "xml", "html", "htm",
+     "sh", "cfg", "ini", "toml", "erb", "vue", "pl", "lua", "sql", "proto", "tmpl", "pyx"}
+)  # fmt: skip
+# Dotted words that are prose, hosts or product names rather than code.
+_NOT_CODE_SUFFIXES = frozenset(
+    {"com", "org", "net", "io", "dev", "js", "app", "html", "md", "txt", "x", "e", "g"}
+)  # fmt: skip
+_HEX_WORD = re.compile(r"\b[0-9a-fA-F]{7,40}\b")
+
+
+def clean(text: str) -> str:
+    """Text with URLs and masked-id placeholders removed."""
+    return _PLACEHOLDER.sub(" ", strip_urls(text))
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def shingles(text: str) -> list[str]:
+    """Distinct word 3-shingles in order of first appearance (whole text when shorter)."""
+    tokens = words(text)
+    if len(tokens) < SHINGLE_SIZE:
+        return [" ".join(tokens)] if tokens else []
+    seen: dict[str, None] = {}
+    for start in range(len(tokens) - SHINGLE_SIZE + 1):
+        seen[" ".join(tokens[start : start + SHINGLE_SIZE])] = None
+        if len(seen) >= MAX_SHINGLES:
+            break
+    return list(seen)
+
+
+def identifiers(text: str) -> set[str]:
+    """Code identifiers named in the text, lower-cased: functions, options, classes, files.
+
+    A dotted name also yields its last component, so `paddle.audio.get_window` and
+    `get_window` meet.
+    """
+    found: set[str] = set()
+    for span in _BACKTICKED.findall(text):
+        for token in span.split():
+            _add_identifier(found, token, is_code=True)
+    for match in _CODEISH.finditer(text):
+        _add_identifier(found, match.group(1), is_code=True)
+    return found
+
+
+def _add_identifier(found: set[str], token: str, *, is_code: bool) -> None:
+    name = token.strip(".,;:'\"()[]{}<>*").removesuffix("()").lower()
+    if len(name) < 3 or not any(c.isalpha() for c in name):
+        return
+    parts = re.split(r"\.|::|->|#|/", name)
+    last = parts[-1]
+    if len(parts) > 1:
+        if last in _FILE_EXTENSIONS:
+            found.add(name)  # a file name: keep it whole
+            return
+        if last in _NOT_CODE_SUFFIXES or all(len(p) <= 2 for p in parts):
+            return
+        found.add(name)
+        if len(last) >= 3 and _is_code_word(last):
+            found.add(last)
+        return
+    if is_code or _is_code_word(name):
+        found.add(name)
+
+
+def _is_code_word(word: str) -> bool:
+    return "_" in word.strip("_") or word.endswith("()") or word.startswith("__")
+
+
+def hex_words(text: str) -> list[str]:
+    """Commit-like hex words in prose (`fixed in 4469d1d`); URLs must already be removed."""
+    return [word for word in _HEX_WORD.findall(text) if looks_like_commit(word)]

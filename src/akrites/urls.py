@@ -1,0 +1,36 @@
+from django.urls import path
+
+from akrites import api
+from akrites.accounts import views as accounts
+from akrites.audit import views as audit
+from akrites.registry import views as registry
+from akrites.web import views_auth, views_home
+
+urlpatterns = [
+    path("healthz", views_home.healthz),
+    path("", views_home.dashboard, name="dashboard"),
+    path("login/", views_auth.login_view, name="login"),
+    path("logout/", views_auth.logout_view, name="logout"),
+    path("account/", accounts.account, name="account"),
+    path("account/two-factor/", views_auth.two_factor_view, name="two-factor"),
+    path("account/set-password/<uidb64>/<token>/", views_auth.set_password_view,
+         name="set-password"),
+    path("account/tokens/", accounts.tokens, name="tokens"),
+    path("account/tokens/<int:token_id>/revoke/", accounts.token_revoke, name="token-revoke"),
+    path("organisation/", accounts.my_organisation, name="my-organisation"),
+    path("organisations/", accounts.organisations, name="organisations"),
+    path("organisations/<int:org_id>/", accounts.organisation_detail, name="organisation"),
+    path("members/<int:user_id>/roles/", accounts.member_roles, name="member-roles"),
+    path("members/<int:user_id>/active/", accounts.member_active, name="member-active"),
+    path("components/", registry.component_list, name="components"),
+    path("components/new/", registry.component_create, name="component-create"),
+    path("components/<int:component_id>/", registry.component_detail, name="component"),
+    path("components/<int:component_id>/edit/", registry.component_edit, name="component-edit"),
+    path("components/<int:component_id>/contacts/", registry.contact_add, name="contact-add"),
+    path("components/<int:component_id>/contacts/<int:contact_id>/remove/",
+         registry.contact_remove, name="contact-remove"),
+    path("audit/", audit.audit_log, name="audit"),
+    path("audit/verify/", audit.audit_verify, name="audit-verify"),
+    path("api/v1/openapi.json", api.openapi_json, name="openapi"),
+    path("api/v1/", api.api.urls),
+]

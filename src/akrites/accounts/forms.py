@@ -8,7 +8,7 @@ from akrites.domain.permissions import OrgKind, Permission, Role
 class OrganisationForm(forms.Form):
     name = forms.CharField(max_length=200)
     kind = forms.ChoiceField(choices=[(k.value, k.value) for k in OrgKind])
-    website = forms.URLField(required=False, max_length=200)
+    website = forms.URLField(required=False, max_length=200, assume_scheme="https")
 
 
 class MemberForm(forms.Form):

@@ -239,6 +239,8 @@ def token_create(
         raise InvalidInput("give the token a name, e.g. the tool that will use it", field="name")
     roles = user.roles
     scope_set = default_token_scopes(roles) if scopes is None else _parse_scopes(scopes, roles)
+    if scope_set:
+        scope_set |= {Permission.PROFILE_READ}  # "who am I" is always answerable
     if not scope_set:
         raise InvalidInput("a token needs at least one scope", field="scopes")
     cfg = settings.AKRITES

@@ -1,5 +1,4 @@
-from __future__ import annotations
-
+# No "from __future__ import annotations": django-ninja resolves these annotations at runtime.
 from datetime import datetime
 
 from django.http import HttpRequest

@@ -18,7 +18,7 @@ def _maintainers() -> forms.ModelChoiceField:
 class ComponentCreateForm(forms.Form):
     purl = forms.CharField(max_length=512, label="Package URL",
                            help_text="e.g. pkg:pypi/django or pkg:npm/%40angular/core")
-    repository_url = forms.URLField(max_length=500, required=False)
+    repository_url = forms.URLField(max_length=500, required=False, assume_scheme="https")
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
                                   max_length=5000)
     critical = forms.BooleanField(required=False)
@@ -31,7 +31,7 @@ class ComponentCreateForm(forms.Form):
 
 
 class ComponentEditForm(forms.Form):
-    repository_url = forms.URLField(max_length=500, required=False)
+    repository_url = forms.URLField(max_length=500, required=False, assume_scheme="https")
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
                                   max_length=5000)
 

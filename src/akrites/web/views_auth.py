@@ -20,6 +20,9 @@ from akrites.accounts.auth import actor_from_request
 from akrites.web.access import public, signed_in
 
 
+_THROTTLED = "Too many wrong codes in a row: wait a little, then enter a fresh code."
+
+
 class LoginForm(forms.Form):
     email = forms.EmailField(max_length=254)
     password = forms.CharField(widget=forms.PasswordInput, max_length=512, strip=False)
@@ -86,10 +89,12 @@ def two_factor_view(request: HttpRequest) -> HttpResponse:
     error = ""
     if confirmed is not None:
         if request.method == "POST" and form.is_valid():
+            allowed, _ = confirmed.verify_is_allowed()
             if confirmed.verify_token(form.cleaned_data["code"].strip()):
                 otp_login(request, confirmed)
                 return HttpResponseRedirect(_next_url(request))
-            error = "That code is not valid. Check your authenticator's clock and try again."
+            error = ("That code is not valid. Check your authenticator's clock and try again."
+                     if allowed else _THROTTLED)
         return render(request, "web/two_factor_verify.html",
                       {"form": form, "error": error, "next": _next_url(request)},
                       status=401 if error else 200)
@@ -100,7 +105,9 @@ def two_factor_view(request: HttpRequest) -> HttpResponse:
                                  code=form.cleaned_data["code"]):
             otp_login(request, device)
             return HttpResponseRedirect(_next_url(request))
-        error = "That code is not valid. Scan the code again and enter the current 6 digits."
+        allowed, _ = device.verify_is_allowed()
+        error = ("That code is not valid. Scan the code again and enter the current 6 digits."
+                 if allowed else _THROTTLED)
     qr = segno.make(device.config_url, error="m")
     return render(request, "web/two_factor_enrol.html", {
         "form": form,

@@ -30,6 +30,7 @@ from akrites.domain.dedup.urls import (
     parse_reference,
     urls_in_text,
 )
+from akrites.domain.dedup.weakness import Weakness, classes_in_text, classes_of_cwes
 from akrites.domain.dedup.versions import (
     Interval,
     fixed_from_text,
@@ -75,9 +76,12 @@ class Fingerprint:
     refs: tuple[HashedRef, ...]
     shingles: array[int]  # 32-bit shingle hashes, distinct
     anchors: array[int]  # the winnowed subset of `shingles` the index posts
+    words: array[int]  # 32-bit hashes of the content words of title and text
+    body_words: array[int]  # the same for the text alone (the title when there is no text)
     identifiers: frozenset[int]
-    commits: frozenset[int]  # hashed commit keys (from links, git ranges and prose)
-    cwes: frozenset[int]
+    commits: frozenset[int]  # hashed commit keys (from links and git ranges)
+    cwes: frozenset[int]  # CWE numbers
+    weaknesses: frozenset[Weakness]  # from the CWEs, else from the text
     fixed: frozenset[str]  # canonical fixed versions (numbers only: not text)
     intervals: tuple[Interval, ...]
     text_size: int  # number of distinct shingles, before the cap
@@ -155,7 +159,10 @@ class Extractor:
         if not intervals:  # prose ranges only when the report has no structured ones
             intervals = intervals_from_text(title + " " + body)
             fixed = fixed_from_text(title + " " + body)
-        cwes = frozenset(h("cwe", _cwe(c)) for c in report.cwes if _cwe(c))
+        cwes = frozenset(n for c in report.cwes if (n := _cwe_number(c)) is not None)
+        weaknesses = classes_of_cwes(cwes) or classes_in_text(title + " . " + body)
+        all_words = text_features.content_words(title + " " + body)
+        body_only = text_features.content_words(body) if body.strip() else all_words
         fingerprint = Fingerprint(
             families=families,
             repos=repos,
@@ -164,12 +171,18 @@ class Extractor:
             anchors=anchors,
             identifiers=identifiers,
             commits=commits,
+            words=self._word_hashes(all_words),
+            body_words=self._word_hashes(body_only),
             cwes=cwes,
+            weaknesses=weaknesses,
             fixed=frozenset(fixed),
             intervals=tuple(intervals),
             text_size=len(all_shingles),
         )
         return fingerprint, labels
+
+    def _word_hashes(self, words: set[str]) -> array[int]:
+        return array("L", sorted({self.hasher("word\x00" + w) & _MASK32 for w in words}))
 
 
 ANCHOR_WINDOW = 6
@@ -213,12 +226,10 @@ def _references(report: Report) -> tuple[list[Ref], set[str]]:
     for alias in report.aliases:
         if alias.strip():
             refs.append(Ref(RefKind.ISSUE, "alias:" + alias.strip().upper(), "", alias))
-    for word in text_features.hex_words(text_features.clean(report.text)):
-        refs.append(Ref(RefKind.COMMIT, commit_key(word), "", word))
     repos = {ref.repo for ref in refs if ref.repo}
     return refs, repos
 
 
-def _cwe(value: str) -> str:
+def _cwe_number(value: str) -> int | None:
     digits = "".join(c for c in value if c.isdigit())
-    return f"CWE-{int(digits)}" if digits else ""
+    return int(digits) if digits else None

@@ -10,6 +10,7 @@ and a fix commit for a lot. The probability is the logistic of the prior plus th
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,35 +23,39 @@ from akrites.domain.dedup.urls import RefKind
 class Weights:
     """Log-odds weights. Defaults reason from how advisories are written, not from one data set.
 
-    A fix commit, pull request or issue is created for one flaw: sharing one is close to
-    proof (`fix_reference`). Release notes and announcements cover many flaws (`reference`,
-    weaker). Copying the same upstream description is what databases do for the same flaw
-    (`text_*`); templated descriptions of different flaws differ in the code they name
-    (`identifier_conflict`). Different fix commits, disjoint affected versions or different
-    weakness classes argue for distinct flaws.
+    A fix commit, pull request or issue is created for one piece of work: sharing one is
+    strong evidence (`fix_reference`), yet one commit sometimes fixes several flaws, so it
+    does not decide alone. Release notes and announcements cover many flaws (`reference`,
+    weak). Databases copy the same upstream description for the same flaw (`text_copy`),
+    while descriptions that are *similar but each say something the other does not* are one
+    template filled for two flaws (`text_template`). Different fix commits, disjoint affected
+    versions or different weakness classes argue for distinct flaws.
     """
 
     prior: float = -4.0
     package: float = 2.0
     repository: float = 1.5
     package_mismatch: float = -2.5
-    fix_reference: float = 6.0
-    release_reference: float = 1.0
-    page_reference: float = 2.5
-    more_references: float = 0.5  # each further shared link, on top of the best one
+    fix_reference: float = 5.0
+    release_reference: float = 0.5
+    page_reference: float = 1.0
+    more_references: float = 0.25  # each further shared link, on top of the best one
     rarity_decay: float = 1.5  # weight lost per e-fold of cases already carrying the link
-    fix_conflict: float = -3.0
-    text_identical: float = 6.0  # at containment 1.0 for a text of `text_full_size` shingles
-    text_floor: float = 0.4  # containment that counts as neither for nor against
-    text_against: float = -1.5  # at containment 0
+    fix_conflict: float = -4.0
+    text_copy: float = 6.0  # a copy of a text of at least `text_full_size` shingles
+    text_copy_level: float = 0.9  # containment from which two texts are copies
+    text_similar_level: float = 0.5  # containment from which texts share a template
+    text_template: float = -3.0
     text_full_size: int = 20  # shorter texts match by chance more often: scaled down
+    words_unrelated: float = -1.0  # independent write-ups sharing few content words
+    words_related: float = 0.5  # independent write-ups sharing most content words
     identifier: float = 1.0
     identifier_max: float = 2.0
-    identifier_conflict: float = -4.0
     version: float = 1.0
     version_conflict: float = -3.0
-    cwe: float = 0.7
-    cwe_conflict: float = -1.5
+    weakness: float = 0.5
+    weakness_conflict: float = -2.5
+    cwe: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +87,8 @@ class Query:
     fingerprint: Fingerprint
     labels: Labels
     shingles: frozenset[int]
+    words: frozenset[int]
+    body_words: frozenset[int]
     ref_keys: frozenset[int]
 
 
@@ -90,6 +97,8 @@ def prepare(fingerprint: Fingerprint, labels: Labels) -> Query:
         fingerprint=fingerprint,
         labels=labels,
         shingles=frozenset(fingerprint.shingles),
+        words=frozenset(fingerprint.words),
+        body_words=frozenset(fingerprint.body_words),
         ref_keys=frozenset(ref.key for ref in fingerprint.refs),
     )
 
@@ -117,10 +126,10 @@ def compare(
     evidence: list[Evidence] = []
     _package(query, other, weights, evidence)
     _references(query, other, weights, frequency, evidence)
-    text_similarity = _text(query, other, weights, evidence)
-    _identifiers(query, other, weights, frequency, text_similarity, evidence)
+    _text(query, other, weights, evidence)
+    _identifiers(query, other, weights, frequency, evidence)
     _versions(query.fingerprint, other, weights, evidence)
-    _cwes(query, other, weights, evidence)
+    _weakness(query, other, weights, evidence)
     return evidence
 
 
@@ -191,22 +200,72 @@ def _text(query: Query, other: Fingerprint, weights: Weights, out: list[Evidence
     smaller = min(len(query.shingles), len(other.shingles))
     if smaller == 0:
         return 0.0
-    common = len(query.shingles.intersection(other.shingles))
-    containment = common / smaller
-    if containment >= weights.text_floor:
-        span = (containment - weights.text_floor) / (1.0 - weights.text_floor)
-        size = min(1.0, smaller / weights.text_full_size)
-        weight = weights.text_identical * span * size
+    containment = len(query.shingles.intersection(other.shingles)) / smaller
+    if containment < weights.text_similar_level:
+        _words(query, other, weights, containment, out)
+        return containment
+    only_mine, only_other = _exclusive(query.body_words, other.body_words)
+    if only_mine and only_other:
+        mine_ids = query.fingerprint.identifiers - other.identifiers
+        other_ids = other.identifiers - query.fingerprint.identifiers
+        if mine_ids and other_ids:
+            names = ", ".join(sorted(query.labels.name(i) for i in mine_ids)[:3])
+            kind, detail = EvidenceKind.IDENTIFIER_CONFLICT, f"this report names {names}"
+        else:
+            kind, detail = EvidenceKind.TEXT, f"{only_mine} word(s) the other text lacks"
+        out.append(
+            Evidence(
+                kind,
+                weights.text_template,
+                f"{containment:.0%} similar text, each saying something the other does not"
+                f" ({detail}): one template, two flaws",
+            )
+        )
+        return containment
+    size = min(1.0, smaller / weights.text_full_size)
+    if containment >= weights.text_copy_level:
+        weight, what = weights.text_copy * size, "copied text"
     else:
-        weight = weights.text_against * (1.0 - containment / weights.text_floor)
+        span = weights.text_copy_level - weights.text_similar_level
+        share = (containment - weights.text_similar_level) / span
+        weight, what = weights.text_copy * 0.5 * share * size, "similar text"
     out.append(
         Evidence(
             EvidenceKind.TEXT,
             round(weight, 3),
-            f"{containment:.0%} of the shorter text's word triples in common",
+            f"{what}: {containment:.0%} of the shorter text's word triples in common",
         )
     )
     return containment
+
+
+def _exclusive(mine: frozenset[int], other: array[int]) -> tuple[int, int]:
+    """How many content words each side has that the other lacks."""
+    shared = len(mine.intersection(other))
+    return len(mine) - shared, len(other) - shared
+
+
+def _words(
+    query: Query, other: Fingerprint, weights: Weights, containment: float, out: list[Evidence]
+) -> None:
+    smaller = min(len(query.words), len(other.words))
+    if smaller == 0:
+        return
+    overlap = len(query.words.intersection(other.words)) / smaller
+    if overlap < 0.5:
+        weight = weights.words_unrelated
+    elif overlap >= 0.7:
+        weight = weights.words_related
+    else:
+        return
+    out.append(
+        Evidence(
+            EvidenceKind.TEXT,
+            weight,
+            f"independent wording: {overlap:.0%} of content words in common"
+            f" ({containment:.0%} of word triples)",
+        )
+    )
 
 
 def _identifiers(
@@ -214,34 +273,19 @@ def _identifiers(
     other: Fingerprint,
     weights: Weights,
     frequency: CaseFrequency,
-    text_similarity: float,
     out: list[Evidence],
 ) -> None:
-    mine = query.fingerprint.identifiers
-    shared = mine & other.identifiers
-    if shared:
-        gained = 0.0
-        for ident in shared:
-            gained += _rarity(weights, weights.identifier, frequency(ident))
-        if gained > 0:
-            names = ", ".join(sorted(query.labels.name(i) for i in shared)[:5])
-            out.append(
-                Evidence(
-                    EvidenceKind.IDENTIFIER,
-                    round(min(gained, weights.identifier_max), 3),
-                    f"same identifiers: {names}",
-                )
-            )
-    only_mine = mine - other.identifiers
-    only_other = other.identifiers - mine
-    # Near-identical texts that each name code the other does not: one template, two flaws.
-    if only_mine and only_other and text_similarity >= weights.text_floor:
-        names = ", ".join(sorted(query.labels.name(i) for i in only_mine)[:3])
+    shared = query.fingerprint.identifiers & other.identifiers
+    if not shared:
+        return
+    gained = sum(_rarity(weights, weights.identifier, frequency(i)) for i in shared)
+    if gained > 0:
+        names = ", ".join(sorted(query.labels.name(i) for i in shared)[:5])
         out.append(
             Evidence(
-                EvidenceKind.IDENTIFIER_CONFLICT,
-                weights.identifier_conflict,
-                f"similar text about other code (this report names {names})",
+                EvidenceKind.IDENTIFIER,
+                round(min(gained, weights.identifier_max), 3),
+                f"same identifiers: {names}",
             )
         )
 
@@ -262,13 +306,24 @@ def _versions(mine: Fingerprint, other: Fingerprint, weights: Weights, out: list
             )
 
 
-def _cwes(query: Query, other: Fingerprint, weights: Weights, out: list[Evidence]) -> None:
-    mine = query.fingerprint.cwes
-    if not mine or not other.cwes:
-        return
-    shared = mine & other.cwes
-    if shared:
-        names = ", ".join(sorted(query.labels.name(c) for c in shared))
+def _weakness(query: Query, other: Fingerprint, weights: Weights, out: list[Evidence]) -> None:
+    mine = query.fingerprint
+    if mine.cwes and other.cwes and mine.cwes & other.cwes:
+        names = ", ".join(f"CWE-{n}" for n in sorted(mine.cwes & other.cwes))
         out.append(Evidence(EvidenceKind.CWE, weights.cwe, f"same weakness: {names}"))
+        return
+    if not mine.weaknesses or not other.weaknesses:
+        return
+    shared = mine.weaknesses & other.weaknesses
+    if shared:
+        names = ", ".join(sorted(w.value for w in shared))
+        out.append(Evidence(EvidenceKind.CWE, weights.weakness, f"same weakness class: {names}"))
     else:
-        out.append(Evidence(EvidenceKind.CWE_CONFLICT, weights.cwe_conflict, "different CWE"))
+        names = ", ".join(sorted(w.value for w in mine.weaknesses))
+        out.append(
+            Evidence(
+                EvidenceKind.CWE_CONFLICT,
+                weights.weakness_conflict,
+                f"different weakness classes (this report: {names})",
+            )
+        )

@@ -1,4 +1,4 @@
-"""Free text, reduced to comparable features: word shingles, code identifiers, hex words.
+"""Free text, reduced to comparable features: word shingles, code identifiers, content words.
 
 Databases often copy the same upstream description, so word 3-shingles (copy detection)
 compare better than bag-of-words similarity, which cannot tell two templated descriptions
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from akrites.domain.dedup.urls import looks_like_commit, strip_urls
+from akrites.domain.dedup.urls import strip_urls
 
 SHINGLE_SIZE = 3
 MAX_SHINGLES = 256  # the first 256 distinct shingles: enough to recognise a copy
@@ -35,7 +35,22 @@ _FILE_EXTENSIONS = frozenset(
 _NOT_CODE_SUFFIXES = frozenset(
     {"com", "org", "net", "io", "dev", "js", "app", "html", "md", "txt", "x", "e", "g"}
 )  # fmt: skip
-_HEX_WORD = re.compile(r"\b[0-9a-fA-F]{7,40}\b")
+_CONTENT_WORD = re.compile(r"[a-z][a-z0-9_]*")
+# Function words and the vocabulary every advisory uses: they say nothing about which flaw.
+STOP_WORDS = frozenset(
+    """a an the and or nor of to in on for with by from as at is are was were be been being
+    this that these those it its via which who whom whose what when where while than then
+    there their they them can could may might will would should must shall not no yes if but
+    also any all some such other another into onto over under before after prior through
+    up down out about more most less least only both each either neither same very just
+    version versions affected affects affecting issue issues vulnerability vulnerabilities
+    vulnerable allows allow allowed allowing attacker attackers remote user users using use
+    used does did do done has have had because due fixed fix fixes patched patch patches
+    upgrade upgrading release released releases package packages library project
+    exists exist earlier later older newer lead leads leading result results resulting
+    cause causes caused possible potentially potential arbitrary malicious specially
+    crafted certain unspecified vectors impact summary details description note""".split()
+)
 
 
 def clean(text: str) -> str:
@@ -99,6 +114,10 @@ def _is_code_word(word: str) -> bool:
     return "_" in word.strip("_") or word.endswith("()") or word.startswith("__")
 
 
-def hex_words(text: str) -> list[str]:
-    """Commit-like hex words in prose (`fixed in 4469d1d`); URLs must already be removed."""
-    return [word for word in _HEX_WORD.findall(text) if looks_like_commit(word)]
+def content_words(text: str) -> set[str]:
+    """Distinct words that carry meaning: no function words, no numbers, no advisory jargon."""
+    return {
+        word
+        for word in _CONTENT_WORD.findall(text.lower())
+        if len(word) >= 3 and word not in STOP_WORDS
+    }

@@ -127,7 +127,8 @@ def seed_demo() -> bool:
                         .values_list("email", flat=True).first() or "",
                         role="security-team", confidence="confirmed")
     django = orgs["Django Software Foundation"].components.get(purl="pkg:pypi/django")
-    key = pysequoia.Cert.generate("Django security team <security@djangoproject.example>")
+    key = pysequoia.Tsk.generate(
+        "Django security team <security@djangoproject.example>").extract_certificate()
     contact_add(actor=SYSTEM, component=django, channel="github-private-reporting",
                 address="https://github.com/django/django", role="security-team",
                 confidence="published", openpgp_key=str(key))

@@ -78,7 +78,7 @@ def component_create(
         parsed = parse_purl(purl)
         eco = ecosystem_for_purl(parsed)
     except PurlError as exc:
-        raise InvalidInput(exc.message, field="purl") from None
+        raise InvalidInput(str(exc), field="purl") from None
     if parsed.version or parsed.qualifiers or parsed.subpath:
         raise InvalidInput(
             f"a component is a package, not a release: use '{parsed.package}' without a "
@@ -87,7 +87,7 @@ def component_create(
         try:
             given = parse_ecosystem(ecosystem)
         except PurlError as exc:
-            raise InvalidInput(exc.message, field="ecosystem") from None
+            raise InvalidInput(str(exc), field="ecosystem") from None
         if given != eco:
             raise InvalidInput(f"the purl is a {eco} package, not {given}", field="ecosystem")
     sector_list = _sectors(sectors)

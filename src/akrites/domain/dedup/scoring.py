@@ -39,7 +39,7 @@ class Weights:
     fix_reference: float = 5.0
     release_reference: float = 0.5
     page_reference: float = 1.0
-    more_references: float = 0.25  # each further shared link, on top of the best one
+    more_references: float = 0.5  # all further shared links together, on top of the best one
     rarity_decay: float = 1.5  # weight lost per e-fold of cases already carrying the link
     fix_conflict: float = -4.0
     text_copy: float = 6.0  # a copy of a text of at least `text_full_size` shingles
@@ -47,11 +47,11 @@ class Weights:
     text_similar_level: float = 0.5  # containment from which texts share a template
     text_template: float = -3.0
     text_full_size: int = 20  # shorter texts match by chance more often: scaled down
-    words_unrelated: float = -1.0  # independent write-ups sharing few content words
-    words_related: float = 0.5  # independent write-ups sharing most content words
+    words_unrelated: float = -1.5  # independent write-ups sharing few content words
+    words_related: float = 0.8  # independent write-ups sharing most content words
     identifier: float = 1.0
     identifier_max: float = 2.0
-    version: float = 1.0
+    version: float = 0.5
     version_conflict: float = -3.0
     weakness: float = 0.5
     weakness_conflict: float = -2.5
@@ -182,8 +182,12 @@ def _references(
         detail = f"same {ref.kind.value} {query.labels.name(ref.key)} (in {cases} case(s))"
         found.append((weight, kind, detail))
     found.sort(key=lambda item: (-item[0], item[2]))
+    extra = weights.more_references  # further links mostly repeat what the first one says
     for rank, (weight, kind, detail) in enumerate(found):
-        adjusted = weight if rank == 0 else min(weight, weights.more_references)
+        adjusted = weight
+        if rank > 0:
+            adjusted = min(weight, extra)
+            extra -= adjusted
         out.append(Evidence(kind, round(adjusted, 3), detail))
     mine = query.fingerprint
     if mine.commits and other.commits and not mine.commits & other.commits:
@@ -200,12 +204,17 @@ def _text(query: Query, other: Fingerprint, weights: Weights, out: list[Evidence
     smaller = min(len(query.shingles), len(other.shingles))
     if smaller == 0:
         return 0.0
-    containment = len(query.shingles.intersection(other.shingles)) / smaller
+    common = len(query.shingles.intersection(other.shingles))
+    containment = common / smaller
     if containment < weights.text_similar_level:
         _words(query, other, weights, containment, out)
         return containment
+    # One template filled twice: texts alike as wholes (not one inside a longer one), each
+    # with words of its own. A copy inside a longer write-up has extra words on one side only
+    # or is much shorter than the other.
+    jaccard = common / (len(query.shingles) + len(other.shingles) - common)
     only_mine, only_other = _exclusive(query.body_words, other.body_words)
-    if only_mine and only_other:
+    if only_mine and only_other and jaccard >= weights.text_similar_level:
         mine_ids = query.fingerprint.identifiers - other.identifiers
         other_ids = other.identifiers - query.fingerprint.identifiers
         if mine_ids and other_ids:

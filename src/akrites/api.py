@@ -21,6 +21,7 @@ from akrites.registry.api import router as registry_router
 from akrites.web.access import access_of, public
 
 log = logging.getLogger(__name__)
+API_ROOT = "/api/v1/"
 
 
 class BearerToken(HttpBearer):
@@ -112,7 +113,8 @@ def operations() -> Iterator[tuple[str, str, Any]]:
         for path, path_view in router.path_operations.items():
             for op in path_view.operations:
                 for method in op.methods:
-                    yield method, f"{prefix.rstrip('/')}/{path.lstrip('/')}", op.view_func
+                    route = "/".join(part.strip("/") for part in (prefix, path) if part.strip("/"))
+                    yield method, f"{API_ROOT}{route}", op.view_func
 
 
 def undeclared_operations() -> list[str]:
@@ -122,4 +124,5 @@ def undeclared_operations() -> list[str]:
 @public("the API description is public, like any OpenAPI document")
 @require_GET
 def openapi_json(request: HttpRequest) -> HttpResponse:
-    return JsonResponse(api.get_openapi_schema(path_prefix="/api/v1/"), json_dumps_params={"indent": 1})
+    return JsonResponse(api.get_openapi_schema(path_prefix=API_ROOT),
+                        json_dumps_params={"indent": 1})

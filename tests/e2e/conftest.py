@@ -60,6 +60,12 @@ document.addEventListener("securitypolicyviolation", (e) => {
 """
 
 
+@pytest.fixture(autouse=True)
+def _migration_data(django_db_serialized_rollback: None) -> None:
+    """The live server needs a transactional database, which is emptied after each test;
+    serialized rollback restores what migrations created (the audit chain's head row)."""
+
+
 @pytest.fixture
 def watch(live_server: Any) -> PageWatch:
     return PageWatch(origin=live_server.url)

@@ -3,6 +3,7 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
+from ninja.responses import Status
 
 from akrites.accounts import selectors, services
 from akrites.accounts.models import ApiToken, Organisation, User
@@ -102,10 +103,10 @@ def organisation_list(request: HttpRequest) -> list[OrganisationOut]:
 
 @router.post("/organisations", response={201: OrganisationOut})
 @api_requires(Permission.ORGANISATION_CREATE)
-def organisation_create(request: HttpRequest, payload: OrganisationIn) -> tuple[int, OrganisationOut]:
+def organisation_create(request: HttpRequest, payload: OrganisationIn) -> Status[OrganisationOut]:
     org = services.organisation_create(actor=actor(request), name=payload.name,
                                        kind=payload.kind, website=payload.website)
-    return 201, _org(org)
+    return Status(201, _org(org))
 
 
 @router.get("/organisations/{org_id}", response=OrganisationOut)
@@ -134,16 +135,16 @@ def token_list(request: HttpRequest) -> list[dict[str, object]]:
 
 @router.post("/tokens", response={201: TokenCreatedOut})
 @api_requires(Permission.TOKEN_MANAGE)
-def token_create(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, object]]:
+def token_create(request: HttpRequest, payload: TokenIn) -> Status[dict[str, object]]:
     a = actor(request)
     user = User.objects.get(pk=a.user_id)
     created = services.token_create(actor=a, user=user, name=payload.name, scopes=payload.scopes,
                                     expires_in_days=payload.expires_in_days)
-    return 201, {**_token(created.token), "secret": created.secret}
+    return Status(201, {**_token(created.token), "secret": created.secret})
 
 
 @router.delete("/tokens/{token_id}", response={204: None})
 @api_requires(Permission.TOKEN_MANAGE)
-def token_revoke(request: HttpRequest, token_id: int) -> tuple[int, None]:
+def token_revoke(request: HttpRequest, token_id: int) -> Status[None]:
     services.token_revoke(actor=actor(request), token_id=token_id)
-    return 204, None
+    return Status(204, None)

@@ -4,6 +4,7 @@ from datetime import datetime
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.responses import Status
 
 from akrites.accounts.models import Organisation
 from akrites.domain.errors import InvalidInput, NotFound
@@ -94,13 +95,13 @@ def component_list(request: HttpRequest, filters: Query[ComponentFilter]) -> lis
 
 @router.post("/components", response={201: ComponentOut})
 @api_requires(Permission.COMPONENT_CREATE)
-def component_create(request: HttpRequest, payload: ComponentIn) -> tuple[int, Component]:
+def component_create(request: HttpRequest, payload: ComponentIn) -> Status[Component]:
     component = services.component_create(
         actor=actor(request), purl=payload.purl, ecosystem=payload.ecosystem,
         repository_url=payload.repository_url, description=payload.description,
         critical=payload.critical, sectors=payload.sectors,
         maintainer_org=_maintainer(payload.maintainer_org_id))
-    return 201, component
+    return Status(201, component)
 
 
 @router.get("/components/{component_id}", response=ComponentOut)
@@ -133,21 +134,21 @@ def contact_list(request: HttpRequest, component_id: int) -> list[SecurityContac
 
 @router.post("/components/{component_id}/contacts", response={201: ContactOut})
 @api_requires(Permission.CONTACT_MANAGE)
-def contact_add(request: HttpRequest, component_id: int, payload: ContactIn) -> tuple[int, SecurityContact]:
+def contact_add(request: HttpRequest, component_id: int, payload: ContactIn) -> Status[SecurityContact]:
     a = actor(request)
     component = selectors.component_get(actor=a, component_id=component_id)
     contact = services.contact_add(actor=a, component=component, channel=payload.channel,
                                    address=payload.address, role=payload.role,
                                    confidence=payload.confidence, openpgp_key=payload.openpgp_key)
-    return 201, contact
+    return Status(201, contact)
 
 
 @router.delete("/components/{component_id}/contacts/{contact_id}", response={204: None})
 @api_requires(Permission.CONTACT_MANAGE)
-def contact_remove(request: HttpRequest, component_id: int, contact_id: int) -> tuple[int, None]:
+def contact_remove(request: HttpRequest, component_id: int, contact_id: int) -> Status[None]:
     a = actor(request)
     component = selectors.component_get(actor=a, component_id=component_id)
     if not component.contacts.filter(pk=contact_id).exists():
         raise NotFound("no such contact")
     services.contact_remove(actor=a, contact_id=contact_id)
-    return 204, None
+    return Status(204, None)

@@ -19,6 +19,7 @@ from akrites.domain.dedup.scoring import (
     Query,
     Thresholds,
     Weights,
+    against_case,
     compare,
     order,
     prepare,
@@ -89,12 +90,16 @@ class DedupEngine:
         best: tuple[float, int, CaseId, list[Evidence]] | None = None
         weights = self.config.weights
         for case_id in ranked[: self.config.max_cases]:
-            for member in self._index.member_fingerprints(case_id, self.config.max_members):
-                evidence = compare(query, member, weights, self._index.case_frequency)
-                log_odds = total(weights, evidence)
-                opened = self._index.opened_order(case_id)
-                if best is None or (log_odds, -opened) > (best[0], -best[1]):
-                    best = (log_odds, opened, case_id, evidence)
+            compared = [
+                compare(query, member, weights, self._index.case_frequency)
+                for member in self._index.member_fingerprints(case_id, self.config.max_members)
+            ]
+            closest = max(compared, key=lambda evidence: total(weights, evidence))
+            evidence = against_case(closest, [e for e in compared if e is not closest])
+            log_odds = total(weights, evidence)
+            opened = self._index.opened_order(case_id)
+            if best is None or (log_odds, -opened) > (best[0], -best[1]):
+                best = (log_odds, opened, case_id, evidence)
         considered = min(len(ranked), self.config.max_cases)
         if best is None:
             return MatchResult(report.id, None, 0.0, Band.NEW, (), considered)

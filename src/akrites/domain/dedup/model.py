@@ -89,6 +89,7 @@ class EvidenceKind(StrEnum):
     FIX_CONFLICT = "fix_conflict"  # different fix commits in the same repository
     REFERENCE = "reference"  # same other URL (release notes, mailing-list post, ...)
     TEXT = "text"  # similar description text
+    TEXT_CONFLICT = "text_conflict"  # one template, filled in differently
     IDENTIFIER = "identifier"  # same code identifiers (functions, files, options)
     IDENTIFIER_CONFLICT = "identifier_conflict"  # near-identical text naming other code
     VERSION = "version"  # same fixed version / overlapping affected ranges

@@ -133,6 +133,37 @@ def compare(
     return evidence
 
 
+# Evidence that two reports contradict each other, as opposed to merely not agreeing.
+CONTRADICTIONS = frozenset(
+    {
+        EvidenceKind.FIX_CONFLICT,
+        EvidenceKind.IDENTIFIER_CONFLICT,
+        EvidenceKind.TEXT_CONFLICT,
+        EvidenceKind.VERSION_CONFLICT,
+        EvidenceKind.CWE_CONFLICT,
+    }
+)
+
+
+def against_case(best: list[Evidence], others: list[list[Evidence]]) -> list[Evidence]:
+    """The best member's evidence, plus the strongest contradiction with any other member.
+
+    A case is one flaw, so a report that contradicts one of its reports does not belong in
+    it even when it resembles another: this stops cases from snowballing through chains of
+    look-alikes. Contradictions the best member already shows are not counted twice.
+    """
+    seen = {item.kind for item in best if item.kind in CONTRADICTIONS}
+    worst: Evidence | None = None
+    for evidence in others:
+        for item in evidence:
+            if item.kind in CONTRADICTIONS and item.kind not in seen:
+                if worst is None or item.weight < worst.weight:
+                    worst = item
+    if worst is None:
+        return best
+    return [*best, Evidence(worst.kind, worst.weight, f"with another report: {worst.detail}")]
+
+
 def _package(query: Query, other: Fingerprint, weights: Weights, out: list[Evidence]) -> None:
     mine = query.fingerprint
     shared = mine.families & other.families
@@ -221,7 +252,7 @@ def _text(query: Query, other: Fingerprint, weights: Weights, out: list[Evidence
             names = ", ".join(sorted(query.labels.name(i) for i in mine_ids)[:3])
             kind, detail = EvidenceKind.IDENTIFIER_CONFLICT, f"this report names {names}"
         else:
-            kind, detail = EvidenceKind.TEXT, f"{only_mine} word(s) the other text lacks"
+            kind, detail = EvidenceKind.TEXT_CONFLICT, f"{only_mine} word(s) the other lacks"
         out.append(
             Evidence(
                 kind,

@@ -15,11 +15,14 @@ from typing import Any
 Handler = Callable[[argparse.Namespace], int]
 
 
-def _django() -> None:
+def _django(*, migrate: bool = True) -> None:
+    """Set Django up; bring the database schema up to date first (a no-op when it is)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "akrites.settings")
     import django
 
     django.setup()
+    if migrate:
+        _prepare_database()
 
 
 def _prepare_database(*, quiet: bool = True) -> None:
@@ -33,7 +36,7 @@ def _prepare_database(*, quiet: bool = True) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    _django()
+    _django(migrate=False)
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connections
@@ -95,7 +98,6 @@ def cmd_worker(args: argparse.Namespace) -> int:
     _django()
     from django.core.management import call_command
 
-    _prepare_database()
     options: dict[str, Any] = {"queue_name": "*", "interval": args.interval, "reload": False}
     if args.batch:
         options["batch"] = True
@@ -123,7 +125,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print("error: demo data is refused in production (AKRITES_ENV=production)",
               file=sys.stderr)
         return 2
-    _prepare_database()
     from akrites.demo import seed_demo
 
     print("demo data seeded" if seed_demo() else "demo data was already present")
@@ -244,7 +245,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    _django()
+    _django(migrate=False)
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
@@ -265,7 +266,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    _django()
+    _django(migrate=False)
     _prepare_database(quiet=False)
     return 0
 

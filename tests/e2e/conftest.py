@@ -93,3 +93,4 @@ def page(context: BrowserContext, watch: PageWatch) -> Iterator[Page]:
     problems = watch.problems()
     if problems:
         pytest.fail("the browser reported problems:\n" + "\n".join(problems), pytrace=False)
+

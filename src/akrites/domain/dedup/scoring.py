@@ -36,7 +36,7 @@ class Weights:
     package: float = 2.0
     repository: float = 1.5
     package_mismatch: float = -2.5
-    fix_reference: float = 5.0
+    fix_reference: float = 4.0
     release_reference: float = 0.5
     page_reference: float = 1.0
     more_references: float = 0.5  # all further shared links together, on top of the best one

@@ -1,0 +1,160 @@
+"""The `akrites` command, run as a user would: a separate process on its own data directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from akrites.cli import build_parser
+
+COMMANDS = [
+    [], ["serve"], ["worker"], ["demo"], ["migrate"], ["org"], ["org", "create"], ["org", "list"],
+    ["user"], ["user", "create"], ["user", "totp"], ["user", "reset-2fa"], ["token"],
+    ["token", "create"], ["token", "revoke"], ["audit"], ["audit", "verify"], ["check"],
+    ["docs"],
+]
+
+
+def run(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "AKRITES_DATA_DIR": str(data_dir), "AKRITES_DATABASE_URL": "",
+           "AKRITES_LOG_LEVEL": "WARNING"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    return subprocess.run([sys.executable, "-m", "akrites", *args], capture_output=True,
+                          text=True, env=env, input=stdin, timeout=300, check=False)
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("akrites-cli")
+
+
+def test_every_command_has_help() -> None:
+    parser = build_parser()
+    for words in COMMANDS:
+        with pytest.raises(SystemExit) as exit_info:
+            parser.parse_args([*words, "--help"])
+        assert exit_info.value.code == 0, words
+
+
+def test_org_user_token_lifecycle(data_dir: Path) -> None:
+    created = run(data_dir, "org", "create", "Acme Research", "--kind", "finder")
+    assert created.returncode == 0, created.stderr
+    assert "created organisation Acme Research" in created.stdout
+    assert (data_dir / "akrites.sqlite3").exists()
+    assert (data_dir / "secret_key").exists()
+
+    dup = run(data_dir, "org", "create", "acme research", "--kind", "finder")
+    assert dup.returncode == 2
+    assert "already exists" in dup.stderr
+
+    bad_kind = run(data_dir, "org", "create", "X", "--kind", "bank")
+    assert bad_kind.returncode == 2
+    assert "kind: unknown organisation kind 'bank'" in bad_kind.stderr
+
+    user = run(data_dir, "user", "create", "--email", "r@acme.example", "--org",
+               "Acme Research", "--role", "reporter", "--password-stdin",
+               stdin="a long enough passphrase 9\n")
+    assert user.returncode == 0, user.stderr
+
+    wrong_role = run(data_dir, "user", "create", "--email", "c@acme.example", "--org",
+                     "Acme Research", "--role", "coordinator")
+    assert wrong_role.returncode == 2
+    assert "roles:" in wrong_role.stderr
+
+    token = run(data_dir, "token", "create", "--user", "r@acme.example", "--expires", "7")
+    assert token.returncode == 0, token.stderr
+    secret = token.stdout.strip().splitlines()[-1]
+    assert secret.startswith("akr_")
+    db = sqlite3.connect(data_dir / "akrites.sqlite3")
+    stored = [row[0] for row in db.execute("SELECT digest FROM accounts_apitoken")]
+    assert len(stored) == 1
+    assert secret not in stored[0]
+
+    too_long = run(data_dir, "token", "create", "--user", "r@acme.example", "--expires", "999")
+    assert too_long.returncode == 2
+    assert "expires:" in too_long.stderr
+
+    verify = run(data_dir, "audit", "verify")
+    assert verify.returncode == 0, verify.stderr
+    assert "audit chain intact" in verify.stdout
+
+    db.execute("UPDATE audit_auditevent SET data = '{}' WHERE seq = 1")
+    db.commit()
+    db.close()
+    broken = run(data_dir, "audit", "verify")
+    assert broken.returncode == 1
+    assert "AUDIT CHAIN BROKEN at event 1" in broken.stderr
+
+
+def test_demo_is_seeded_once_and_check_passes(tmp_path: Path) -> None:
+    first = run(tmp_path, "demo")
+    assert first.returncode == 0, first.stderr
+    assert "demo data seeded" in first.stdout
+    assert "coordinator@akrites.example" in first.stdout
+    second = run(tmp_path, "demo")
+    assert "already present" in second.stdout
+    check = run(tmp_path, "check")
+    assert check.returncode == 0, check.stderr
+    assert "migrations: all applied" in check.stdout
+    code = run(tmp_path, "user", "totp", "--email", "coordinator@akrites.example")
+    assert code.returncode == 0
+    assert code.stdout.strip().isdigit()
+    assert len(code.stdout.strip()) == 6
+
+
+def test_production_refuses_to_start_without_a_secret(tmp_path: Path) -> None:
+    env_run = subprocess.run(
+        [sys.executable, "-m", "akrites", "check"], capture_output=True, text=True,
+        env={**os.environ, "AKRITES_DATA_DIR": str(tmp_path), "AKRITES_ENV": "production",
+             "AKRITES_ALLOWED_HOSTS": "sirt.example", "AKRITES_DATABASE_URL": ""},
+        timeout=120, check=False)
+    assert env_run.returncode == 2
+    assert "AKRITES_SECRET_KEY is not set" in env_run.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_runs_a_real_server_with_demo_data(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "AKRITES_DATA_DIR": str(tmp_path), "AKRITES_DATABASE_URL": "",
+           "AKRITES_LOG_LEVEL": "WARNING"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    proc = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "akrites", "serve", "--demo", "--port", str(port),
+         "--workers", "1"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        body = None
+        for _ in range(240):  # up to a minute for migrations on a slow machine
+            if proc.poll() is not None:
+                break
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz") as resp:  # noqa: S310
+                    body = json.loads(resp.read())
+                    server = resp.headers.get("Server", "")
+                    break
+            except OSError:
+                time.sleep(0.25)
+        assert body == {"status": "ok"}
+        assert "gunicorn" in server
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/akrites/app.css") as css:  # noqa: S310
+            assert css.status == 200
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/") as page:  # noqa: S310
+            assert "Content-Security-Policy" in page.headers
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=60)
+    assert "coordinator@akrites.example" in out
+    assert (tmp_path / "static" / "akrites" / "app.css").exists()

@@ -1,0 +1,20 @@
+"""Generated documentation cannot drift from the data it documents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from akrites.domain.permissions import Permission, render_markdown
+
+ROOT = Path(__file__).parents[2]
+
+
+def test_permissions_doc_is_generated_from_the_matrix() -> None:
+    assert (ROOT / "docs" / "permissions.md").read_text(encoding="utf-8") == render_markdown(), (
+        "docs/permissions.md is out of date: run 'akrites docs'")
+
+
+def test_permissions_doc_lists_every_permission() -> None:
+    text = render_markdown()
+    for perm in Permission:
+        assert f"`{perm.value}`" in text

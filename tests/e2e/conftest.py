@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connections
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from tests.e2e.helpers import PageWatch
@@ -33,13 +34,20 @@ REQUIRE_ENV = "AKRITES_REQUIRE_E2E"
 
 
 @pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
+def playwright(django_db_setup: None) -> Iterator[Playwright]:
     if not CHROMIUM.exists():
         message = f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)"
         if os.environ.get(REQUIRE_ENV) == "1":
             pytest.fail(f"{message}; {REQUIRE_ENV}=1 makes its absence an error", pytrace=False)
         pytest.skip(message)
+    # The test database exists (django_db_setup) before Playwright starts its event loop in
+    # this thread. From then on asgiref sees "async code" and would hand the tests fresh
+    # connection objects (a different SQLite connection than the live server's, without
+    # the serialized migration data): keep using the ones the test database was built on.
+    test_connections = list(connections.all())
     with sync_playwright() as pw:
+        for conn in test_connections:
+            connections[conn.alias] = conn
         yield pw
 
 

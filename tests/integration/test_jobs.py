@@ -28,6 +28,9 @@ def test_job_rolls_back_with_its_transaction() -> None:
     assert not DBTaskResult.objects.exists()
 
 
+# The worker closes database connections between jobs, as a long-running process should;
+# so these tests commit for real instead of running inside the test's transaction.
+@pytest.mark.django_db(transaction=True)
 def test_queued_job_survives_until_a_worker_runs_it() -> None:
     user = make_user(OrgKind.FINDER, Role.REPORTER)
     with transaction.atomic():
@@ -43,6 +46,7 @@ def test_queued_job_survives_until_a_worker_runs_it() -> None:
     assert "/account/set-password/" in message.body
 
 
+@pytest.mark.django_db(transaction=True)
 def test_set_password_mail_is_not_sent_to_deactivated_users() -> None:
     user = make_user(OrgKind.FINDER, Role.REPORTER, is_active=False)
     with transaction.atomic():

@@ -53,6 +53,7 @@ class Weights:
     identifier_max: float = 2.0
     version: float = 0.5
     version_conflict: float = -3.0
+    fixed_conflict: float = -1.5  # both name fixed versions, none in common
     weakness: float = 0.5
     weakness_conflict: float = -2.5
     cwe: float = 1.0
@@ -335,8 +336,7 @@ def _versions(mine: Fingerprint, other: Fingerprint, weights: Weights, out: list
         out.append(Evidence(EvidenceKind.VERSION, weights.version, "same fixed version"))
         return
     if mine.intervals and other.intervals:
-        overlap = any(a.overlaps(b) for a in mine.intervals for b in other.intervals)
-        if not overlap:
+        if not any(a.overlaps(b) for a in mine.intervals for b in other.intervals):
             out.append(
                 Evidence(
                     EvidenceKind.VERSION_CONFLICT,
@@ -344,6 +344,15 @@ def _versions(mine: Fingerprint, other: Fingerprint, weights: Weights, out: list
                     "affected version ranges do not overlap",
                 )
             )
+            return
+    if mine.fixed and other.fixed:
+        out.append(
+            Evidence(
+                EvidenceKind.VERSION_CONFLICT,
+                weights.fixed_conflict,
+                "fixed in different versions",
+            )
+        )
 
 
 def _weakness(query: Query, other: Fingerprint, weights: Weights, out: list[Evidence]) -> None:

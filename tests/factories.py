@@ -40,8 +40,9 @@ class UserFactory(factory.django.DjangoModelFactory):
             RoleAssignment.objects.create(user=self, role=Role(role).value)
 
 
-def make_user(kind: OrgKind | str, *roles: Role | str, org: Organisation | None = None,
-              **kwargs: Any) -> User:
+def make_user(
+    kind: OrgKind | str, *roles: Role | str, org: Organisation | None = None, **kwargs: Any
+) -> User:
     """A user with ``roles`` in a new organisation of ``kind`` (or in ``org``)."""
     organisation = org or OrganisationFactory(kind=OrgKind(kind).value)
     user: User = UserFactory(organisation=organisation, roles=[Role(r) for r in roles], **kwargs)

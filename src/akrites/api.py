@@ -30,7 +30,8 @@ class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         user, scopes = token_authenticate(token)
         request._akrites_actor = actor_for_user(  # type: ignore[attr-defined]
-            user, mfa_verified=False, token_scopes=scopes)
+            user, mfa_verified=False, token_scopes=scopes
+        )
         return user
 
 
@@ -54,8 +55,9 @@ api.add_router("/", registry_router)
 api.add_router("/", audit_router)
 
 
-def _error(code: str, message: str, status: int, field: str | None = None,
-           **extra: Any) -> JsonResponse:
+def _error(
+    code: str, message: str, status: int, field: str | None = None, **extra: Any
+) -> JsonResponse:
     body: dict[str, Any] = {"code": code, "message": message}
     if field:
         body["field"] = field
@@ -103,13 +105,13 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(Exception)
 def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
-    log.exception("unhandled API error on %s", request.path)
+    log.error("unhandled API error on %s", request.path, exc_info=exc)
     return _error("internal_error", "something went wrong on our side; it has been logged", 500)
 
 
 def operations() -> Iterator[tuple[str, str, Any]]:
     """Every (method, path, view function) of the API, for checks and tests."""
-    for prefix, router in api._routers:  # noqa: SLF001  (ninja exposes no public iterator)
+    for prefix, router in api._routers:
         for path, path_view in router.path_operations.items():
             for op in path_view.operations:
                 for method in op.methods:
@@ -124,5 +126,6 @@ def undeclared_operations() -> list[str]:
 @public("the API description is public, like any OpenAPI document")
 @require_GET
 def openapi_json(request: HttpRequest) -> HttpResponse:
-    return JsonResponse(api.get_openapi_schema(path_prefix=API_ROOT),
-                        json_dumps_params={"indent": 1})
+    return JsonResponse(
+        api.get_openapi_schema(path_prefix=API_ROOT), json_dumps_params={"indent": 1}
+    )

@@ -46,8 +46,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     call_command("collectstatic", interactive=False, verbosity=0)
     if args.demo:
         if settings.AKRITES.production:
-            print("error: --demo is refused in production (AKRITES_ENV=production)",
-                  file=sys.stderr)
+            print(
+                "error: --demo is refused in production (AKRITES_ENV=production)", file=sys.stderr
+            )
             return 2
         from akrites.demo import seed_demo
 
@@ -58,7 +59,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     worker: subprocess.Popen[bytes] | None = None
     if not args.no_worker:
-        worker = subprocess.Popen([sys.executable, "-m", "akrites", "worker"])  # noqa: S603
+        worker = subprocess.Popen([sys.executable, "-m", "akrites", "worker"])
 
     from gunicorn.app.base import BaseApplication
 
@@ -112,8 +113,10 @@ def _print_demo_logins() -> None:
     for login in demo_logins():
         extra = ""
         if login.totp_secret:
-            extra = (f"  [two-factor: TOTP secret {login.totp_secret}; current code: "
-                     f"akrites user totp --email {login.email}]")
+            extra = (
+                f"  [two-factor: TOTP secret {login.totp_secret}; current code: "
+                f"akrites user totp --email {login.email}]"
+            )
         print(f"  {login.email:<38} {login.organisation:<28} {','.join(login.roles)}{extra}")
 
 
@@ -122,8 +125,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from django.conf import settings
 
     if settings.AKRITES.production:
-        print("error: demo data is refused in production (AKRITES_ENV=production)",
-              file=sys.stderr)
+        print("error: demo data is refused in production (AKRITES_ENV=production)", file=sys.stderr)
         return 2
     from akrites.demo import seed_demo
 
@@ -168,8 +170,14 @@ def cmd_user_create(args: argparse.Namespace) -> int:
 
     org = organisation_by_name(args.org)
     password, generated = _read_password(args)
-    user = user_create(actor=SYSTEM, email=args.email, organisation=org, roles=args.role,
-                       password=password, display_name=args.name or "")
+    user = user_create(
+        actor=SYSTEM,
+        email=args.email,
+        organisation=org,
+        roles=args.role,
+        password=password,
+        display_name=args.name or "",
+    )
     print(f"created user {user.email} in {org.name} with roles {', '.join(sorted(args.role))}")
     if generated:
         print(f"initial password (shown once): {password}")
@@ -209,11 +217,18 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     user = User.objects.filter(email=args.user.strip().lower()).first()
     if user is None:
         raise NotFound(f"no user with the e-mail '{args.user}'")
-    created = token_create(actor=SYSTEM, user=user, name=args.name, scopes=args.scope or None,
-                           expires_in_days=args.expires)
+    created = token_create(
+        actor=SYSTEM,
+        user=user,
+        name=args.name,
+        scopes=args.scope or None,
+        expires_in_days=args.expires,
+    )
     token = created.token
-    print(f"token {token.pk} for {user.email}: scopes {', '.join(token.scopes)}; "
-          f"expires {token.expires_at:%Y-%m-%d}")
+    print(
+        f"token {token.pk} for {user.email}: scopes {', '.join(token.scopes)}; "
+        f"expires {token.expires_at:%Y-%m-%d}"
+    )
     print(created.secret)
     return 0
 
@@ -239,8 +254,11 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     if verdict.ok:
         print(f"audit chain intact: {verdict.checked} events verified")
         return 0
-    print(f"AUDIT CHAIN BROKEN at event {verdict.first_bad_seq}: {verdict.problem} "
-          f"({verdict.checked} events verified before it)", file=sys.stderr)
+    print(
+        f"AUDIT CHAIN BROKEN at event {verdict.first_bad_seq}: {verdict.problem} "
+        f"({verdict.checked} events verified before it)",
+        file=sys.stderr,
+    )
     return 1
 
 
@@ -255,11 +273,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     pending = MigrationExecutor(connection).migration_plan(
-        MigrationExecutor(connection).loader.graph.leaf_nodes())
+        MigrationExecutor(connection).loader.graph.leaf_nodes()
+    )
     print(f"database: {connection.vendor}, reachable")
     if pending:
-        print(f"error: {len(pending)} migration(s) not applied: run 'akrites serve' or "
-              "'akrites migrate'", file=sys.stderr)
+        print(
+            f"error: {len(pending)} migration(s) not applied: run 'akrites serve' or "
+            "'akrites migrate'",
+            file=sys.stderr,
+        )
         return 1
     print("migrations: all applied")
     return 0
@@ -298,16 +320,17 @@ def cmd_dedup(args: argparse.Namespace) -> int:
 # --- parser ----------------------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (every command, in one place)
     parser = argparse.ArgumentParser(
         prog="akrites",
-        description="Akrites: a shared, confidential SIRT for critical open-source software.")
+        description="Akrites: a shared, confidential SIRT for critical open-source software.",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def add(name: str, handler: Handler, help_text: str,
-            parent: Any = sub) -> argparse.ArgumentParser:
-        p: argparse.ArgumentParser = parent.add_parser(name, help=help_text,
-                                                       description=help_text)
+    def add(
+        name: str, handler: Handler, help_text: str, parent: Any = sub
+    ) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = parent.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(handler=handler)
         return p
 
@@ -317,8 +340,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--demo", action="store_true", help="seed demo data once and print logins")
     p.add_argument("--workers", type=int, default=2, help="web processes (default 2)")
     p.add_argument("--threads", type=int, default=4, help="threads per web process (default 4)")
-    p.add_argument("--no-worker", action="store_true",
-                   help="do not start a background worker (run 'akrites worker' separately)")
+    p.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="do not start a background worker (run 'akrites worker' separately)",
+    )
 
     p = add("worker", cmd_worker, "Run background jobs until stopped.")
     p.add_argument("--interval", type=float, default=1.0, help="seconds between polls when idle")
@@ -331,8 +357,11 @@ def build_parser() -> argparse.ArgumentParser:
     org_sub = org.add_subparsers(dest="org_command", required=True, metavar="ACTION")
     p = add("create", cmd_org_create, "Create an organisation.", org_sub)
     p.add_argument("name", help="organisation name")
-    p.add_argument("--kind", required=True,
-                   help="sirt, finder, maintainer, vendor, distributor, operator or government")
+    p.add_argument(
+        "--kind",
+        required=True,
+        help="sirt, finder, maintainer, vendor, distributor, operator or government",
+    )
     p.add_argument("--website", default="", help="website URL")
     add("list", cmd_org_list, "List organisations.", org_sub)
 
@@ -341,25 +370,43 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("create", cmd_user_create, "Create a user in an organisation.", user_sub)
     p.add_argument("--email", required=True)
     p.add_argument("--org", required=True, help="organisation name")
-    p.add_argument("--role", action="append", required=True,
-                   help="role (repeat for several): admin, coordinator, analyst, reporter, "
-                        "maintainer, vendor, operator, observer")
+    p.add_argument(
+        "--role",
+        action="append",
+        required=True,
+        help="role (repeat for several): admin, coordinator, analyst, reporter, "
+        "maintainer, vendor, operator, observer",
+    )
     p.add_argument("--name", help="display name")
-    p.add_argument("--password-stdin", action="store_true",
-                   help="read the password from standard input (default: generate and print one)")
-    p = add("totp", cmd_user_totp, "Print a user's current two-factor code (operator recovery, "
-            "demo accounts).", user_sub)
+    p.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input (default: generate and print one)",
+    )
+    p = add(
+        "totp",
+        cmd_user_totp,
+        "Print a user's current two-factor code (operator recovery, demo accounts).",
+        user_sub,
+    )
     p.add_argument("--email", required=True)
     p = add("reset-2fa", cmd_user_reset_2fa, "Remove a user's authenticators.", user_sub)
     p.add_argument("--email", required=True)
 
     token = add("token", lambda a: 2, "Manage API tokens.")
     token_sub = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
-    p = add("create", cmd_token_create,
-            "Create an API token; prints the secret as the last line.", token_sub)
+    p = add(
+        "create",
+        cmd_token_create,
+        "Create an API token; prints the secret as the last line.",
+        token_sub,
+    )
     p.add_argument("--user", required=True, help="e-mail of the user the token acts as")
-    p.add_argument("--scope", action="append",
-                   help="permission to grant (repeat); default: the user's read permissions")
+    p.add_argument(
+        "--scope",
+        action="append",
+        help="permission to grant (repeat); default: the user's read permissions",
+    )
     p.add_argument("--expires", type=int, default=None, help="lifetime in days (default 90)")
     p.add_argument("--name", default="command line", help="what the token is for")
     p = add("revoke", cmd_token_revoke, "Revoke an API token.", token_sub)
@@ -367,8 +414,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = add("audit", lambda a: 2, "Audit log tools.")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
-    add("verify", cmd_audit_verify,
-        "Recompute the hash chain; exit 1 if any event was edited or deleted.", audit_sub)
+    add(
+        "verify",
+        cmd_audit_verify,
+        "Recompute the hash chain; exit 1 if any event was edited or deleted.",
+        audit_sub,
+    )
 
     add("check", cmd_check, "Check configuration, database and migrations.")
     p = add("docs", cmd_docs, "Regenerate docs/permissions.md from the permission matrix.")
@@ -376,8 +427,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="fail if the file is out of date")
 
     dedup = add("dedup", cmd_dedup, "Run the deduplication engine alone (no server).")
-    dedup.add_argument("rest", nargs=argparse.REMAINDER,
-                       help="'cluster INPUT.jsonl [-o OUTPUT.jsonl]'; see 'akrites dedup cluster -h'")
+    dedup.add_argument(
+        "rest",
+        nargs=argparse.REMAINDER,
+        help="'cluster INPUT.jsonl [-o OUTPUT.jsonl]'; see 'akrites dedup cluster -h'",
+    )
     return parser
 
 

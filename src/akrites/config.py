@@ -33,34 +33,65 @@ class Variable:
 
 
 VARIABLES: tuple[Variable, ...] = (
-    Variable("AKRITES_ENV", "development", "`development` or `production`. Production refuses "
-             "to start with a missing or weak secret key, or without `AKRITES_ALLOWED_HOSTS`."),
-    Variable("AKRITES_DATA_DIR", "per-user data folder (e.g. `~/.local/share/akrites`)",
-             "Where the SQLite database, generated keys, collected static files and "
-             "development mail live. Created on first use (mode 0700)."),
-    Variable("AKRITES_DATABASE_URL", "`sqlite:///<data dir>/akrites.sqlite3`",
-             "Database URL, e.g. `postgres://user:pass@host:5432/akrites`."),
-    Variable("AKRITES_SECRET_KEY", "generated into `<data dir>/secret_key` in development",
-             "Django secret key (sessions, CSRF, password reset). Required in production, "
-             "at least 50 characters."),
-    Variable("AKRITES_ALLOWED_HOSTS", "`localhost,127.0.0.1,[::1]`",
-             "Comma-separated host names the service answers to. Required in production."),
-    Variable("AKRITES_BASE_URL", "`http://localhost:8000`",
-             "Public URL of the service, used in links sent by e-mail."),
+    Variable(
+        "AKRITES_ENV",
+        "development",
+        "`development` or `production`. Production refuses "
+        "to start with a missing or weak secret key, or without `AKRITES_ALLOWED_HOSTS`.",
+    ),
+    Variable(
+        "AKRITES_DATA_DIR",
+        "per-user data folder (e.g. `~/.local/share/akrites`)",
+        "Where the SQLite database, generated keys, collected static files and "
+        "development mail live. Created on first use (mode 0700).",
+    ),
+    Variable(
+        "AKRITES_DATABASE_URL",
+        "`sqlite:///<data dir>/akrites.sqlite3`",
+        "Database URL, e.g. `postgres://user:pass@host:5432/akrites`.",
+    ),
+    Variable(
+        "AKRITES_SECRET_KEY",
+        "generated into `<data dir>/secret_key` in development",
+        "Django secret key (sessions, CSRF, password reset). Required in production, "
+        "at least 50 characters.",
+    ),
+    Variable(
+        "AKRITES_ALLOWED_HOSTS",
+        "`localhost,127.0.0.1,[::1]`",
+        "Comma-separated host names the service answers to. Required in production.",
+    ),
+    Variable(
+        "AKRITES_BASE_URL",
+        "`http://localhost:8000`",
+        "Public URL of the service, used in links sent by e-mail.",
+    ),
     Variable("AKRITES_DEBUG", "`false`", "Django debug pages. Never in production."),
-    Variable("AKRITES_SECURE_COOKIES", "`true` in production, else `false`",
-             "Send session and CSRF cookies over HTTPS only; enables HSTS."),
-    Variable("AKRITES_BEHIND_TLS_PROXY", "`false`",
-             "Trust `X-Forwarded-Proto: https` from a TLS-terminating reverse proxy."),
-    Variable("AKRITES_SMTP_HOST", "(unset: mail is written to `<data dir>/mail`)",
-             "SMTP server for notifications."),
+    Variable(
+        "AKRITES_SECURE_COOKIES",
+        "`true` in production, else `false`",
+        "Send session and CSRF cookies over HTTPS only; enables HSTS.",
+    ),
+    Variable(
+        "AKRITES_BEHIND_TLS_PROXY",
+        "`false`",
+        "Trust `X-Forwarded-Proto: https` from a TLS-terminating reverse proxy.",
+    ),
+    Variable(
+        "AKRITES_SMTP_HOST",
+        "(unset: mail is written to `<data dir>/mail`)",
+        "SMTP server for notifications.",
+    ),
     Variable("AKRITES_SMTP_PORT", "`587`", "SMTP port."),
     Variable("AKRITES_SMTP_USER", "(empty)", "SMTP user name."),
     Variable("AKRITES_SMTP_PASSWORD", "(empty)", "SMTP password."),
     Variable("AKRITES_SMTP_STARTTLS", "`true`", "Use STARTTLS with the SMTP server."),
     Variable("AKRITES_EMAIL_FROM", "`akrites@localhost`", "Sender address of notifications."),
-    Variable("AKRITES_LOGIN_FAILURE_LIMIT", "`5`",
-             "Failed sign-ins (per account and address) before sign-in is locked."),
+    Variable(
+        "AKRITES_LOGIN_FAILURE_LIMIT",
+        "`5`",
+        "Failed sign-ins (per account and address) before sign-in is locked.",
+    ),
     Variable("AKRITES_LOGIN_COOLOFF_MINUTES", "`15`", "How long such a lock lasts."),
     Variable("AKRITES_TOKEN_DEFAULT_DAYS", "`90`", "Lifetime of a new API token if none is given."),
     Variable("AKRITES_TOKEN_MAX_DAYS", "`365`", "Longest lifetime an API token may have."),
@@ -130,8 +161,8 @@ def _secret_key(env: Mapping[str, str], data_dir: Path, production: bool) -> str
         if not given:
             raise ConfigError(
                 "AKRITES_SECRET_KEY is not set. In production set it to a random value of at "
-                "least 50 characters, e.g. the output of: python -c \"import secrets; "
-                "print(secrets.token_urlsafe(64))\""
+                'least 50 characters, e.g. the output of: python -c "import secrets; '
+                'print(secrets.token_urlsafe(64))"'
             )
         if len(given) < _MIN_SECRET_LENGTH or any(m in given.lower() for m in _INSECURE_MARKERS):
             raise ConfigError(
@@ -173,7 +204,9 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
     hosts_raw = env.get("AKRITES_ALLOWED_HOSTS", "")
     if production and not hosts_raw:
         raise ConfigError("AKRITES_ALLOWED_HOSTS is not set: list the host names of the service")
-    hosts = tuple(h.strip() for h in (hosts_raw or "localhost,127.0.0.1,[::1]").split(",") if h.strip())
+    hosts = tuple(
+        h.strip() for h in (hosts_raw or "localhost,127.0.0.1,[::1]").split(",") if h.strip()
+    )
 
     debug = _flag(env, "AKRITES_DEBUG", default=False)
     if production and debug:
@@ -187,8 +220,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
     return Settings(
         env=environment,
         data_dir=data_dir,
-        database_url=env.get("AKRITES_DATABASE_URL")
-        or f"sqlite:///{data_dir / 'akrites.sqlite3'}",
+        database_url=env.get("AKRITES_DATABASE_URL") or f"sqlite:///{data_dir / 'akrites.sqlite3'}",
         secret_key=_secret_key(env, data_dir, production),
         allowed_hosts=hosts,
         base_url=env.get("AKRITES_BASE_URL", "http://localhost:8000").rstrip("/"),

@@ -14,7 +14,7 @@ from akrites.accounts.services import organisation_create, user_create
 from akrites.domain.policy import SYSTEM
 from akrites.registry.services import component_create, contact_add
 
-DEMO_PASSWORD = "akrites-demo-password"  # noqa: S105  (printed for the local demo only)
+DEMO_PASSWORD = "akrites-demo-password"
 SIRT_NAME = "Akrites SIRT"
 
 
@@ -42,50 +42,135 @@ _ORGS: tuple[tuple[str, str, str], ...] = (
 _USERS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     ("coordinator@akrites.example", SIRT_NAME, ("admin", "coordinator"), "Chris Coordinator"),
     ("analyst@akrites.example", SIRT_NAME, ("analyst",), "Ana Analyst"),
-    ("researcher@frontier-ai.example", "Frontier AI Lab", ("admin", "reporter"), "Riley Researcher"),
+    (
+        "researcher@frontier-ai.example",
+        "Frontier AI Lab",
+        ("admin", "reporter"),
+        "Riley Researcher",
+    ),
     ("bot@scancorp.example", "ScanCorp", ("reporter",), "ScanCorp intake bot"),
-    ("security@fcbank.example", "First Continental Bank", ("admin", "reporter", "operator"),
-     "Bank security team"),
-    ("maintainer@palletsprojects.example", "Pallets Project", ("admin", "maintainer"),
-     "Max Maintainer"),
-    ("security@djangoproject.example", "Django Software Foundation", ("admin", "maintainer"),
-     "Django security team"),
+    (
+        "security@fcbank.example",
+        "First Continental Bank",
+        ("admin", "reporter", "operator"),
+        "Bank security team",
+    ),
+    (
+        "maintainer@palletsprojects.example",
+        "Pallets Project",
+        ("admin", "maintainer"),
+        "Max Maintainer",
+    ),
+    (
+        "security@djangoproject.example",
+        "Django Software Foundation",
+        ("admin", "maintainer"),
+        "Django security team",
+    ),
     ("maintainer@lodash.example", "Lodash Maintainers", ("admin", "maintainer"), "Lo Dash"),
-    ("security@northwind-linux.example", "Northwind Linux", ("admin", "vendor"),
-     "Northwind security"),
+    (
+        "security@northwind-linux.example",
+        "Northwind Linux",
+        ("admin", "vendor"),
+        "Northwind security",
+    ),
     ("soc@nordic-grid.example", "Nordic Grid Operator", ("admin", "operator"), "Grid SOC"),
     ("liaison@cert.example", "National CERT", ("observer",), "CERT liaison"),
 )
 
 # (purl, repository, critical sectors, maintainer org, description)
 _COMPONENTS: tuple[tuple[str, str, tuple[str, ...], str | None, str], ...] = (
-    ("pkg:pypi/django", "https://github.com/django/django", ("finance", "government", "health"),
-     "Django Software Foundation", "The web framework for perfectionists with deadlines."),
-    ("pkg:pypi/flask", "https://github.com/pallets/flask", ("finance", "telecom"),
-     "Pallets Project", "A lightweight WSGI web application framework."),
-    ("pkg:pypi/werkzeug", "https://github.com/pallets/werkzeug", ("finance", "telecom"),
-     "Pallets Project", "The comprehensive WSGI web application library."),
-    ("pkg:pypi/jinja2", "https://github.com/pallets/jinja", ("finance",),
-     "Pallets Project", "A very fast and expressive template engine."),
-    ("pkg:npm/lodash", "https://github.com/lodash/lodash", ("finance", "energy", "health"),
-     "Lodash Maintainers", "A modern JavaScript utility library."),
-    ("pkg:pypi/urllib3", "https://github.com/urllib3/urllib3", ("energy", "telecom", "finance"),
-     None, "HTTP client used by most of the Python ecosystem."),
-    ("pkg:pypi/pyyaml", "https://github.com/yaml/pyyaml", ("energy", "telecom"), None,
-     "YAML parser and emitter."),
-    ("pkg:golang/golang.org/x/net", "https://go.googlesource.com/net", ("telecom", "energy"),
-     None, "Supplementary Go networking libraries (HTTP/2, html, ...)."),
-    ("pkg:maven/org.apache.logging.log4j/log4j-core",
-     "https://github.com/apache/logging-log4j2", ("finance", "government", "energy"), None,
-     "The Apache Log4j implementation."),
-    ("pkg:cargo/rustls", "https://github.com/rustls/rustls", ("telecom",), None,
-     "A modern TLS library in Rust."),
-    ("pkg:gem/nokogiri", "https://github.com/sparklemotion/nokogiri", (), None,
-     "HTML, XML, SAX and Reader parser for Ruby."),
-    ("pkg:composer/guzzlehttp/guzzle", "https://github.com/guzzle/guzzle", (), None,
-     "PHP HTTP client."),
-    ("pkg:npm/%40angular/core", "https://github.com/angular/angular", ("government",), None,
-     "Angular's core framework package."),
+    (
+        "pkg:pypi/django",
+        "https://github.com/django/django",
+        ("finance", "government", "health"),
+        "Django Software Foundation",
+        "The web framework for perfectionists with deadlines.",
+    ),
+    (
+        "pkg:pypi/flask",
+        "https://github.com/pallets/flask",
+        ("finance", "telecom"),
+        "Pallets Project",
+        "A lightweight WSGI web application framework.",
+    ),
+    (
+        "pkg:pypi/werkzeug",
+        "https://github.com/pallets/werkzeug",
+        ("finance", "telecom"),
+        "Pallets Project",
+        "The comprehensive WSGI web application library.",
+    ),
+    (
+        "pkg:pypi/jinja2",
+        "https://github.com/pallets/jinja",
+        ("finance",),
+        "Pallets Project",
+        "A very fast and expressive template engine.",
+    ),
+    (
+        "pkg:npm/lodash",
+        "https://github.com/lodash/lodash",
+        ("finance", "energy", "health"),
+        "Lodash Maintainers",
+        "A modern JavaScript utility library.",
+    ),
+    (
+        "pkg:pypi/urllib3",
+        "https://github.com/urllib3/urllib3",
+        ("energy", "telecom", "finance"),
+        None,
+        "HTTP client used by most of the Python ecosystem.",
+    ),
+    (
+        "pkg:pypi/pyyaml",
+        "https://github.com/yaml/pyyaml",
+        ("energy", "telecom"),
+        None,
+        "YAML parser and emitter.",
+    ),
+    (
+        "pkg:golang/golang.org/x/net",
+        "https://go.googlesource.com/net",
+        ("telecom", "energy"),
+        None,
+        "Supplementary Go networking libraries (HTTP/2, html, ...).",
+    ),
+    (
+        "pkg:maven/org.apache.logging.log4j/log4j-core",
+        "https://github.com/apache/logging-log4j2",
+        ("finance", "government", "energy"),
+        None,
+        "The Apache Log4j implementation.",
+    ),
+    (
+        "pkg:cargo/rustls",
+        "https://github.com/rustls/rustls",
+        ("telecom",),
+        None,
+        "A modern TLS library in Rust.",
+    ),
+    (
+        "pkg:gem/nokogiri",
+        "https://github.com/sparklemotion/nokogiri",
+        (),
+        None,
+        "HTML, XML, SAX and Reader parser for Ruby.",
+    ),
+    (
+        "pkg:composer/guzzlehttp/guzzle",
+        "https://github.com/guzzle/guzzle",
+        (),
+        None,
+        "PHP HTTP client.",
+    ),
+    (
+        "pkg:npm/%40angular/core",
+        "https://github.com/angular/angular",
+        ("government",),
+        None,
+        "Angular's core framework package.",
+    ),
 )
 
 
@@ -107,29 +192,51 @@ def seed_demo() -> bool:
     """Seed once. Returns False when the demo data was already there."""
     if demo_seeded():
         return False
-    orgs = {name: organisation_create(actor=SYSTEM, name=name, kind=kind, website=site)
-            for name, kind, site in _ORGS}
+    orgs = {
+        name: organisation_create(actor=SYSTEM, name=name, kind=kind, website=site)
+        for name, kind, site in _ORGS
+    }
     for email, org, roles, display in _USERS:
-        user = user_create(actor=SYSTEM, email=email, organisation=orgs[org], roles=roles,
-                           display_name=display)
+        user = user_create(
+            actor=SYSTEM, email=email, organisation=orgs[org], roles=roles, display_name=display
+        )
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
         if orgs[org].kind == "sirt":
             TOTPDevice.objects.create(user=user, name="demo authenticator", confirmed=True)
     for purl, repo, sectors, maintainer, description in _COMPONENTS:
         component = component_create(
-            actor=SYSTEM, purl=purl, repository_url=repo, description=description,
-            critical=bool(sectors), sectors=sectors,
-            maintainer_org=orgs[maintainer] if maintainer else None)
+            actor=SYSTEM,
+            purl=purl,
+            repository_url=repo,
+            description=description,
+            critical=bool(sectors),
+            sectors=sectors,
+            maintainer_org=orgs[maintainer] if maintainer else None,
+        )
         if maintainer:
-            contact_add(actor=SYSTEM, component=component, channel="email",
-                        address=User.objects.filter(organisation=orgs[maintainer])
-                        .values_list("email", flat=True).first() or "",
-                        role="security-team", confidence="confirmed")
+            contact_add(
+                actor=SYSTEM,
+                component=component,
+                channel="email",
+                address=User.objects.filter(organisation=orgs[maintainer])
+                .values_list("email", flat=True)
+                .first()
+                or "",
+                role="security-team",
+                confidence="confirmed",
+            )
     django = orgs["Django Software Foundation"].components.get(purl="pkg:pypi/django")
     key = pysequoia.Tsk.generate(
-        "Django security team <security@djangoproject.example>").extract_certificate()
-    contact_add(actor=SYSTEM, component=django, channel="github-private-reporting",
-                address="https://github.com/django/django", role="security-team",
-                confidence="published", openpgp_key=str(key))
+        "Django security team <security@djangoproject.example>"
+    ).extract_certificate()
+    contact_add(
+        actor=SYSTEM,
+        component=django,
+        channel="github-private-reporting",
+        address="https://github.com/django/django",
+        role="security-team",
+        confidence="published",
+        openpgp_key=str(key),
+    )
     return True

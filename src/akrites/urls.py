@@ -13,8 +13,9 @@ urlpatterns = [
     path("logout/", views_auth.logout_view, name="logout"),
     path("account/", accounts.account, name="account"),
     path("account/two-factor/", views_auth.two_factor_view, name="two-factor"),
-    path("account/set-password/<uidb64>/<token>/", views_auth.set_password_view,
-         name="set-password"),
+    path(
+        "account/set-password/<uidb64>/<token>/", views_auth.set_password_view, name="set-password"
+    ),
     path("account/tokens/", accounts.tokens, name="tokens"),
     path("account/tokens/<int:token_id>/revoke/", accounts.token_revoke, name="token-revoke"),
     path("organisation/", accounts.my_organisation, name="my-organisation"),
@@ -27,8 +28,11 @@ urlpatterns = [
     path("components/<int:component_id>/", registry.component_detail, name="component"),
     path("components/<int:component_id>/edit/", registry.component_edit, name="component-edit"),
     path("components/<int:component_id>/contacts/", registry.contact_add, name="contact-add"),
-    path("components/<int:component_id>/contacts/<int:contact_id>/remove/",
-         registry.contact_remove, name="contact-remove"),
+    path(
+        "components/<int:component_id>/contacts/<int:contact_id>/remove/",
+        registry.contact_remove,
+        name="contact-remove",
+    ),
     path("audit/", audit.audit_log, name="audit"),
     path("audit/verify/", audit.audit_verify, name="audit-verify"),
     path("api/v1/openapi.json", api.openapi_json, name="openapi"),

@@ -51,17 +51,20 @@ def test_reporter_cannot_create_organisations() -> None:
 def test_admin_adds_member_with_roles_valid_for_the_org_kind() -> None:
     admin = make_user(OrgKind.MAINTAINER, Role.ADMIN)
     org = admin.organisation
-    user = services.user_create(actor=_actor(admin), email="New@Example.org", organisation=org,
-                                roles=["maintainer"])
+    user = services.user_create(
+        actor=_actor(admin), email="New@Example.org", organisation=org, roles=["maintainer"]
+    )
     assert user.email == "new@example.org"
     assert user.roles == {Role.MAINTAINER}
     assert not user.has_usable_password()
     with pytest.raises(InvalidInput, match="does not exist in a 'maintainer' organisation"):
-        services.user_create(actor=_actor(admin), email="x@example.org", organisation=org,
-                             roles=["coordinator"])
+        services.user_create(
+            actor=_actor(admin), email="x@example.org", organisation=org, roles=["coordinator"]
+        )
     with pytest.raises(Conflict):
-        services.user_create(actor=_actor(admin), email="NEW@example.org", organisation=org,
-                             roles=["maintainer"])
+        services.user_create(
+            actor=_actor(admin), email="NEW@example.org", organisation=org, roles=["maintainer"]
+        )
     assert User.objects.filter(organisation=org).count() == 2
 
 
@@ -69,16 +72,22 @@ def test_admin_cannot_add_members_to_another_organisation() -> None:
     admin = make_user(OrgKind.VENDOR, Role.ADMIN)
     other = OrganisationFactory(kind="vendor")
     with pytest.raises(Forbidden):
-        services.user_create(actor=_actor(admin), email="spy@example.org", organisation=other,
-                             roles=["vendor"])
+        services.user_create(
+            actor=_actor(admin), email="spy@example.org", organisation=other, roles=["vendor"]
+        )
     assert not User.objects.filter(email="spy@example.org").exists()
 
 
 def test_weak_passwords_are_refused_with_the_reason() -> None:
     org = OrganisationFactory(kind="finder")
     with pytest.raises(InvalidInput) as err:
-        services.user_create(actor=SYSTEM, email="a@example.org", organisation=org,
-                             roles=["reporter"], password="password")
+        services.user_create(
+            actor=SYSTEM,
+            email="a@example.org",
+            organisation=org,
+            roles=["reporter"],
+            password="password",
+        )
     assert err.value.field == "password"
     assert not User.objects.filter(email="a@example.org").exists()
 
@@ -113,18 +122,24 @@ def test_token_is_stored_hashed_and_shown_once() -> None:
     assert not ApiToken.objects.filter(digest__contains=created.secret[4:20]).exists()
     authed, scopes = services.token_authenticate(created.secret)
     assert authed == user
-    assert scopes == {Permission.PROFILE_READ, Permission.ORGANISATION_READ,
-                      Permission.MEMBER_READ, Permission.COMPONENT_READ}
+    assert scopes == {
+        Permission.PROFILE_READ,
+        Permission.ORGANISATION_READ,
+        Permission.MEMBER_READ,
+        Permission.COMPONENT_READ,
+    }
 
 
 def test_token_scopes_cannot_exceed_the_users_roles() -> None:
     user = make_user(OrgKind.FINDER, Role.REPORTER)
     with pytest.raises(InvalidInput, match="not available"):
-        services.token_create(actor=_actor(user), user=user, name="x",
-                              scopes=["registry:component:create"])
+        services.token_create(
+            actor=_actor(user), user=user, name="x", scopes=["registry:component:create"]
+        )
     with pytest.raises(InvalidInput, match="not available"):
-        services.token_create(actor=_actor(user), user=user, name="x",
-                              scopes=["accounts:token:manage"])
+        services.token_create(
+            actor=_actor(user), user=user, name="x", scopes=["accounts:token:manage"]
+        )
     with pytest.raises(InvalidInput, match="unknown scope"):
         services.token_create(actor=_actor(user), user=user, name="x", scopes=["root"])
     assert not ApiToken.objects.exists()
@@ -142,7 +157,8 @@ def test_expired_revoked_and_unknown_tokens_say_why() -> None:
     user = make_user(OrgKind.FINDER, Role.REPORTER)
     created = services.token_create(actor=_actor(user), user=user, name="t")
     ApiToken.objects.filter(pk=created.token.pk).update(
-        expires_at=timezone.now() - timedelta(seconds=1))
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
     with pytest.raises(Unauthenticated) as err:
         services.token_authenticate(created.secret)
     assert err.value.code == "token_expired"
@@ -228,8 +244,9 @@ def test_sirt_login_requires_enrolment_then_verification() -> None:
     wrong = client.post("/account/two-factor/", {"code": f"{(current + 1) % 10**6:06d}"})
     assert wrong.status_code == 401
     # django-otp throttles after a failure; a person would wait, the test resets the clock.
-    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0,
-                                                   throttling_failure_timestamp=None)
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_count=0, throttling_failure_timestamp=None
+    )
     ok = client.post("/account/two-factor/", {"code": f"{totp(device.bin_key):06d}"})
     assert ok.status_code == 302
     assert client.get("/components/").status_code == 200
@@ -249,8 +266,13 @@ def test_set_password_link_works_once() -> None:
     first = client.get(f"/account/set-password/{uid}/{token}/", follow=True)
     assert b"Choose your password" in first.content
     form_url = first.redirect_chain[-1][0]
-    done = client.post(form_url, {"new_password1": "a much better passphrase 42",
-                                  "new_password2": "a much better passphrase 42"})
+    done = client.post(
+        form_url,
+        {
+            "new_password1": "a much better passphrase 42",
+            "new_password2": "a much better passphrase 42",
+        },
+    )
     assert done.status_code == 302
     user.refresh_from_db()
     assert user.check_password("a much better passphrase 42")

@@ -56,12 +56,21 @@ def test_bearer_token_acts_as_its_user() -> None:
     assert "accounts:token:manage" not in body["permissions"]
 
 
-@pytest.mark.parametrize(("mutate", "code"), [
-    (lambda t: ApiToken.objects.filter(pk=t.pk).update(
-        expires_at=timezone.now() - timedelta(days=1)), "token_expired"),
-    (lambda t: ApiToken.objects.filter(pk=t.pk).update(revoked_at=timezone.now()),
-     "token_revoked"),
-])
+@pytest.mark.parametrize(
+    ("mutate", "code"),
+    [
+        (
+            lambda t: ApiToken.objects.filter(pk=t.pk).update(
+                expires_at=timezone.now() - timedelta(days=1)
+            ),
+            "token_expired",
+        ),
+        (
+            lambda t: ApiToken.objects.filter(pk=t.pk).update(revoked_at=timezone.now()),
+            "token_revoked",
+        ),
+    ],
+)
 def test_expired_and_revoked_tokens_get_specific_401(mutate, code: str) -> None:  # type: ignore[no-untyped-def]
     user = make_user(OrgKind.FINDER, Role.REPORTER)
     created = services.token_create(actor=SYSTEM, user=user, name="t")
@@ -80,8 +89,9 @@ def test_garbage_token_is_rejected() -> None:
 def test_token_scope_is_enforced() -> None:
     coord = make_user(OrgKind.SIRT, Role.COORDINATOR)
     headers = bearer(coord, ["registry:component:read"])
-    response = Client().post("/api/v1/components", {"purl": "pkg:pypi/x"},
-                             content_type="application/json", **headers)
+    response = Client().post(
+        "/api/v1/components", {"purl": "pkg:pypi/x"}, content_type="application/json", **headers
+    )
     assert response.status_code == 403
     assert "scope" in response.json()["message"]
     assert not Component.objects.exists()
@@ -89,8 +99,9 @@ def test_token_scope_is_enforced() -> None:
 
 def test_tokens_cannot_mint_tokens() -> None:
     user = make_user(OrgKind.FINDER, Role.REPORTER)
-    response = Client().post("/api/v1/tokens", {"name": "child"},
-                             content_type="application/json", **bearer(user))
+    response = Client().post(
+        "/api/v1/tokens", {"name": "child"}, content_type="application/json", **bearer(user)
+    )
     assert response.status_code == 403
     assert ApiToken.objects.count() == 1
 
@@ -99,27 +110,37 @@ def test_component_create_via_api_and_errors_name_the_field() -> None:
     coord = make_user(OrgKind.SIRT, Role.COORDINATOR)
     headers = bearer(coord, ["registry:component:read", "registry:component:create"])
     client = Client()
-    ok = client.post("/api/v1/components", {"purl": "pkg:pypi/Flask", "critical": True,
-                                            "sectors": ["finance"]},
-                     content_type="application/json", **headers)
+    ok = client.post(
+        "/api/v1/components",
+        {"purl": "pkg:pypi/Flask", "critical": True, "sectors": ["finance"]},
+        content_type="application/json",
+        **headers,
+    )
     assert ok.status_code == 201
     assert ok.json()["purl"] == "pkg:pypi/flask"
-    dup = client.post("/api/v1/components", {"purl": "pkg:pypi/flask"},
-                      content_type="application/json", **headers)
+    dup = client.post(
+        "/api/v1/components", {"purl": "pkg:pypi/flask"}, content_type="application/json", **headers
+    )
     assert dup.status_code == 409
-    assert dup.json() == {"code": "conflict", "field": "purl",
-                          "message": "the component pkg:pypi/flask is already registered"}
-    bad = client.post("/api/v1/components", {"purl": "pkg:pypi/"},
-                      content_type="application/json", **headers)
+    assert dup.json() == {
+        "code": "conflict",
+        "field": "purl",
+        "message": "the component pkg:pypi/flask is already registered",
+    }
+    bad = client.post(
+        "/api/v1/components", {"purl": "pkg:pypi/"}, content_type="application/json", **headers
+    )
     assert bad.status_code == 422
     assert bad.json()["field"] == "purl"
-    missing = client.post("/api/v1/components", {"critical": True},
-                          content_type="application/json", **headers)
+    missing = client.post(
+        "/api/v1/components", {"critical": True}, content_type="application/json", **headers
+    )
     assert missing.status_code == 422
     assert missing.json()["code"] == "invalid_input"
     assert missing.json()["field"] == "purl"
-    malformed = client.post("/api/v1/components", "{not json",
-                            content_type="application/json", **headers)
+    malformed = client.post(
+        "/api/v1/components", "{not json", content_type="application/json", **headers
+    )
     assert malformed.status_code in (400, 422)
     assert "code" in malformed.json()
     assert Component.objects.count() == 1
@@ -151,9 +172,10 @@ def test_contacts_of_others_components_look_missing() -> None:
 
     c = component_create(actor=SYSTEM, purl="pkg:pypi/x")
     contact_add(actor=SYSTEM, component=c, channel="email", address="s@x.org")
-    response = Client().get(f"/api/v1/components/{c.pk}/contacts",
-                            **bearer(maintainer, ["registry:contact:read",
-                                                  "registry:component:read"]))
+    response = Client().get(
+        f"/api/v1/components/{c.pk}/contacts",
+        **bearer(maintainer, ["registry:contact:read", "registry:component:read"]),
+    )
     assert response.status_code == 404
     assert "s@x.org" not in response.content.decode()
     ok = Client().get(f"/api/v1/components/{c.pk}/contacts", **bearer(coord))
@@ -165,20 +187,32 @@ def test_maintainer_patches_own_component_only() -> None:
     maintainer = make_user(OrgKind.MAINTAINER, Role.MAINTAINER)
     from akrites.registry.services import component_create
 
-    own = component_create(actor=SYSTEM, purl="pkg:pypi/own",
-                           maintainer_org=maintainer.organisation)
+    own = component_create(
+        actor=SYSTEM, purl="pkg:pypi/own", maintainer_org=maintainer.organisation
+    )
     other = component_create(actor=SYSTEM, purl="pkg:pypi/other")
     headers = bearer(maintainer, ["registry:component:read", "registry:component:edit"])
-    ok = Client().patch(f"/api/v1/components/{own.pk}", {"description": "ours"},
-                        content_type="application/json", **headers)
+    ok = Client().patch(
+        f"/api/v1/components/{own.pk}",
+        {"description": "ours"},
+        content_type="application/json",
+        **headers,
+    )
     assert ok.status_code == 200
     assert ok.json()["description"] == "ours"
-    denied = Client().patch(f"/api/v1/components/{other.pk}", {"description": "x"},
-                            content_type="application/json", **headers)
+    denied = Client().patch(
+        f"/api/v1/components/{other.pk}",
+        {"description": "x"},
+        content_type="application/json",
+        **headers,
+    )
     assert denied.status_code == 403
-    classify = Client().patch(f"/api/v1/components/{own.pk}", {"critical": True,
-                                                              "sectors": ["health"]},
-                              content_type="application/json", **headers)
+    classify = Client().patch(
+        f"/api/v1/components/{own.pk}",
+        {"critical": True, "sectors": ["health"]},
+        content_type="application/json",
+        **headers,
+    )
     assert classify.status_code == 403
 
 
@@ -186,14 +220,19 @@ def test_session_auth_requires_csrf_for_writes() -> None:
     coord = make_user(OrgKind.SIRT, Role.COORDINATOR)
     client = sign_in(Client(enforce_csrf_checks=True), coord)
     assert client.get("/api/v1/me").status_code == 200
-    response = client.post("/api/v1/components", {"purl": "pkg:pypi/x"},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/components", {"purl": "pkg:pypi/x"}, content_type="application/json"
+    )
     assert response.status_code in (401, 403)
     assert not Component.objects.exists()
     client.get("/")  # sets the CSRF cookie
     token = client.cookies["csrftoken"].value
-    ok = client.post("/api/v1/components", {"purl": "pkg:pypi/x"},
-                     content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    ok = client.post(
+        "/api/v1/components",
+        {"purl": "pkg:pypi/x"},
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=token,
+    )
     assert ok.status_code == 201
 
 
@@ -217,8 +256,10 @@ def test_audit_api_is_sirt_only() -> None:
 def test_organisation_members_are_visible_to_own_org_only() -> None:
     a = make_user(OrgKind.FINDER, Role.REPORTER)
     b = make_user(OrgKind.FINDER, Role.REPORTER)
-    assert Client().get(f"/api/v1/organisations/{a.organisation_id}/members",
-                        **bearer(a)).status_code == 200
+    assert (
+        Client().get(f"/api/v1/organisations/{a.organisation_id}/members", **bearer(a)).status_code
+        == 200
+    )
     other = Client().get(f"/api/v1/organisations/{b.organisation_id}/members", **bearer(a))
     assert other.status_code == 404
     assert b.email not in other.content.decode()

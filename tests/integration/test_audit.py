@@ -32,9 +32,13 @@ def test_event_is_rolled_back_with_its_change() -> None:
     class Boom(Exception):
         pass
 
-    with pytest.raises(Boom), transaction.atomic():
-        organisation_create(actor=SYSTEM, name="Doomed", kind="finder")
-        raise Boom
+    def create_then_fail() -> None:
+        with transaction.atomic():
+            organisation_create(actor=SYSTEM, name="Doomed", kind="finder")
+            raise Boom
+
+    with pytest.raises(Boom):
+        create_then_fail()
     assert not AuditEvent.objects.exists()
     assert audit_chain_verify().ok
 
@@ -42,8 +46,12 @@ def test_event_is_rolled_back_with_its_change() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_recording_outside_a_transaction_is_refused() -> None:
     with pytest.raises(AuditOutsideTransactionError):
-        audit_record(actor=SYSTEM, action=AuditAction.ORGANISATION_CREATED,
-                     target_type="organisation", target_id=1)
+        audit_record(
+            actor=SYSTEM,
+            action=AuditAction.ORGANISATION_CREATED,
+            target_type="organisation",
+            target_id=1,
+        )
 
 
 def test_application_cannot_update_or_delete_events() -> None:

@@ -17,19 +17,45 @@ import pytest
 from akrites.cli import build_parser
 
 COMMANDS = [
-    [], ["serve"], ["worker"], ["demo"], ["migrate"], ["org"], ["org", "create"], ["org", "list"],
-    ["user"], ["user", "create"], ["user", "totp"], ["user", "reset-2fa"], ["token"],
-    ["token", "create"], ["token", "revoke"], ["audit"], ["audit", "verify"], ["check"],
+    [],
+    ["serve"],
+    ["worker"],
+    ["demo"],
+    ["migrate"],
+    ["org"],
+    ["org", "create"],
+    ["org", "list"],
+    ["user"],
+    ["user", "create"],
+    ["user", "totp"],
+    ["user", "reset-2fa"],
+    ["token"],
+    ["token", "create"],
+    ["token", "revoke"],
+    ["audit"],
+    ["audit", "verify"],
+    ["check"],
     ["docs"],
 ]
 
 
 def run(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "AKRITES_DATA_DIR": str(data_dir), "AKRITES_DATABASE_URL": "",
-           "AKRITES_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "AKRITES_DATA_DIR": str(data_dir),
+        "AKRITES_DATABASE_URL": "",
+        "AKRITES_LOG_LEVEL": "WARNING",
+    }
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    return subprocess.run([sys.executable, "-m", "akrites", *args], capture_output=True,
-                          text=True, env=env, input=stdin, timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "akrites", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        input=stdin,
+        timeout=300,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -60,13 +86,32 @@ def test_org_user_token_lifecycle(data_dir: Path) -> None:
     assert bad_kind.returncode == 2
     assert "kind: unknown organisation kind 'bank'" in bad_kind.stderr
 
-    user = run(data_dir, "user", "create", "--email", "r@acme.example", "--org",
-               "Acme Research", "--role", "reporter", "--password-stdin",
-               stdin="a long enough passphrase 9\n")
+    user = run(
+        data_dir,
+        "user",
+        "create",
+        "--email",
+        "r@acme.example",
+        "--org",
+        "Acme Research",
+        "--role",
+        "reporter",
+        "--password-stdin",
+        stdin="a long enough passphrase 9\n",
+    )
     assert user.returncode == 0, user.stderr
 
-    wrong_role = run(data_dir, "user", "create", "--email", "c@acme.example", "--org",
-                     "Acme Research", "--role", "coordinator")
+    wrong_role = run(
+        data_dir,
+        "user",
+        "create",
+        "--email",
+        "c@acme.example",
+        "--org",
+        "Acme Research",
+        "--role",
+        "coordinator",
+    )
     assert wrong_role.returncode == 2
     assert "roles:" in wrong_role.stderr
 
@@ -113,10 +158,19 @@ def test_demo_is_seeded_once_and_check_passes(tmp_path: Path) -> None:
 
 def test_production_refuses_to_start_without_a_secret(tmp_path: Path) -> None:
     env_run = subprocess.run(
-        [sys.executable, "-m", "akrites", "check"], capture_output=True, text=True,
-        env={**os.environ, "AKRITES_DATA_DIR": str(tmp_path), "AKRITES_ENV": "production",
-             "AKRITES_ALLOWED_HOSTS": "sirt.example", "AKRITES_DATABASE_URL": ""},
-        timeout=120, check=False)
+        [sys.executable, "-m", "akrites", "check"],
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "AKRITES_DATA_DIR": str(tmp_path),
+            "AKRITES_ENV": "production",
+            "AKRITES_ALLOWED_HOSTS": "sirt.example",
+            "AKRITES_DATABASE_URL": "",
+        },
+        timeout=120,
+        check=False,
+    )
     assert env_run.returncode == 2
     assert "AKRITES_SECRET_KEY is not set" in env_run.stderr
 
@@ -129,19 +183,27 @@ def _free_port() -> int:
 
 def test_serve_runs_a_real_server_with_demo_data(tmp_path: Path) -> None:
     port = _free_port()
-    env = {**os.environ, "AKRITES_DATA_DIR": str(tmp_path), "AKRITES_DATABASE_URL": "",
-           "AKRITES_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "AKRITES_DATA_DIR": str(tmp_path),
+        "AKRITES_DATABASE_URL": "",
+        "AKRITES_LOG_LEVEL": "WARNING",
+    }
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    proc = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "akrites", "serve", "--demo", "--port", str(port),
-         "--workers", "1"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "akrites", "serve", "--demo", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         body = None
         for _ in range(240):  # up to a minute for migrations on a slow machine
             if proc.poll() is not None:
                 break
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz") as resp:  # noqa: S310
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz") as resp:
                     body = json.loads(resp.read())
                     server = resp.headers.get("Server", "")
                     break
@@ -149,9 +211,9 @@ def test_serve_runs_a_real_server_with_demo_data(tmp_path: Path) -> None:
                 time.sleep(0.25)
         assert body == {"status": "ok"}
         assert "gunicorn" in server
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/akrites/app.css") as css:  # noqa: S310
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/akrites/app.css") as css:
             assert css.status == 200
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/") as page:  # noqa: S310
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/") as page:
             assert "Content-Security-Policy" in page.headers
     finally:
         proc.terminate()

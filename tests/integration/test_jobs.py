@@ -22,9 +22,13 @@ def test_job_rolls_back_with_its_transaction() -> None:
     class Boom(Exception):
         pass
 
-    with pytest.raises(Boom), transaction.atomic():
-        enqueue_after_commit(send_set_password_link, user.pk)
-        raise Boom
+    def enqueue_then_fail() -> None:
+        with transaction.atomic():
+            enqueue_after_commit(send_set_password_link, user.pk)
+            raise Boom
+
+    with pytest.raises(Boom):
+        enqueue_then_fail()
     assert not DBTaskResult.objects.exists()
 
 

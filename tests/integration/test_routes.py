@@ -46,11 +46,16 @@ def test_every_api_operation_declares_its_access() -> None:
 
 def test_public_routes_are_the_expected_few() -> None:
     public = sorted(
-        route for route, cb in _walk(get_resolver().url_patterns)
+        route
+        for route, cb in _walk(get_resolver().url_patterns)
         if (a := access_of(cb)) is not None and not a.signed_in
     )
-    assert public == ["account/set-password/<uidb64>/<token>/", "api/v1/openapi.json",
-                      "healthz", "login/"]
+    assert public == [
+        "account/set-password/<uidb64>/<token>/",
+        "api/v1/openapi.json",
+        "healthz",
+        "login/",
+    ]
     api_public = [f"{m} {p}" for m, p, f in operations() if not access_of(f).signed_in]  # type: ignore[union-attr]
     assert api_public == []
 
@@ -73,9 +78,9 @@ def test_every_page_refuses_anonymous_visitors() -> None:
         access = access_of(callback)
         if route.startswith(NINJA_MOUNT) or access is None or not access.signed_in:
             continue
-        url = "/" + route.replace("<int:token_id>", "1").replace("<int:org_id>", "1") \
-            .replace("<int:user_id>", "1").replace("<int:component_id>", "1") \
-            .replace("<int:contact_id>", "1")
+        url = "/" + route.replace("<int:token_id>", "1").replace("<int:org_id>", "1").replace(
+            "<int:user_id>", "1"
+        ).replace("<int:component_id>", "1").replace("<int:contact_id>", "1")
         response = client.get(url)
         assert response.status_code in (302, 405), url
         if response.status_code == 302:
@@ -86,8 +91,12 @@ def test_every_page_refuses_anonymous_visitors() -> None:
 def test_every_api_operation_refuses_anonymous_callers() -> None:
     client = Client()
     for method, path, _ in operations():
-        url = path.replace("{org_id}", "1").replace("{token_id}", "1") \
-            .replace("{component_id}", "1").replace("{contact_id}", "1")
+        url = (
+            path.replace("{org_id}", "1")
+            .replace("{token_id}", "1")
+            .replace("{component_id}", "1")
+            .replace("{contact_id}", "1")
+        )
         response = client.generic(method, url, "{}", content_type="application/json")
         assert response.status_code == 401, f"{method} {url}"
         assert response.json()["code"] == "unauthenticated"

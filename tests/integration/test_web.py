@@ -35,8 +35,7 @@ def assert_secure(response) -> None:  # type: ignore[no-untyped-def]
     assert "Permissions-Policy" in response
 
 
-@pytest.mark.parametrize("url", ["/login/", "/healthz", "/api/v1/openapi.json",
-                                 "/no-such-page/"])
+@pytest.mark.parametrize("url", ["/login/", "/healthz", "/api/v1/openapi.json", "/no-such-page/"])
 def test_public_responses_carry_security_headers(url: str) -> None:
     assert_secure(Client().get(url))
 
@@ -45,9 +44,18 @@ def test_signed_in_pages_carry_security_headers_and_are_not_cached(
     coordinator_client: Client,
 ) -> None:
     component = component_create(actor=SYSTEM, purl="pkg:pypi/x")
-    for url in ("/", "/components/", f"/components/{component.pk}/", "/components/new/",
-                f"/components/{component.pk}/edit/", "/organisations/", "/organisation/",
-                "/account/", "/account/tokens/", "/audit/"):
+    for url in (
+        "/",
+        "/components/",
+        f"/components/{component.pk}/",
+        "/components/new/",
+        f"/components/{component.pk}/edit/",
+        "/organisations/",
+        "/organisation/",
+        "/account/",
+        "/account/tokens/",
+        "/audit/",
+    ):
         response = coordinator_client.get(url)
         assert response.status_code == 200, url
         assert_secure(response)
@@ -64,17 +72,20 @@ def test_static_assets_are_served_by_the_app() -> None:
 def test_pages_load_no_third_party_assets(coordinator_client: Client) -> None:
     html = coordinator_client.get("/components/").content.decode()
     assert "https://" not in html.split("<body")[0]
-    assert "<script src=\"/static/vendor/htmx.min.js\"" in html
+    assert '<script src="/static/vendor/htmx.min.js"' in html
 
 
-@pytest.mark.parametrize(("kind", "roles", "heading"), [
-    (OrgKind.SIRT, (Role.COORDINATOR,), "SIRT overview"),
-    (OrgKind.MAINTAINER, (Role.MAINTAINER,), "Your organisation's components"),
-    (OrgKind.FINDER, (Role.REPORTER,), "Reporting vulnerabilities"),
-    (OrgKind.OPERATOR, (Role.OPERATOR,), "Critical components"),
-    (OrgKind.DISTRIBUTOR, (Role.VENDOR,), "Critical components"),
-    (OrgKind.FINDER, (Role.ADMIN, Role.REPORTER), "Manage members"),
-])
+@pytest.mark.parametrize(
+    ("kind", "roles", "heading"),
+    [
+        (OrgKind.SIRT, (Role.COORDINATOR,), "SIRT overview"),
+        (OrgKind.MAINTAINER, (Role.MAINTAINER,), "Your organisation's components"),
+        (OrgKind.FINDER, (Role.REPORTER,), "Reporting vulnerabilities"),
+        (OrgKind.OPERATOR, (Role.OPERATOR,), "Critical components"),
+        (OrgKind.DISTRIBUTOR, (Role.VENDOR,), "Critical components"),
+        (OrgKind.FINDER, (Role.ADMIN, Role.REPORTER), "Manage members"),
+    ],
+)
 def test_dashboard_per_role(kind: OrgKind, roles: tuple[Role, ...], heading: str) -> None:
     user = make_user(kind, *roles)
     response = sign_in(Client(), user).get("/")
@@ -95,8 +106,9 @@ def test_component_form_shows_field_error_and_creates_nothing(coordinator_client
     assert response.status_code == 422
     assert "purl.name: is missing" in response.content.decode()
     assert not Component.objects.exists()
-    ok = coordinator_client.post("/components/new/", {"purl": "pkg:pypi/Flask", "critical": "on",
-                                                      "sectors": ["finance"]})
+    ok = coordinator_client.post(
+        "/components/new/", {"purl": "pkg:pypi/Flask", "critical": "on", "sectors": ["finance"]}
+    )
     assert ok.status_code == 302
     assert Component.objects.get().purl == "pkg:pypi/flask"
 
@@ -113,9 +125,16 @@ def test_component_list_htmx_returns_rows_only(coordinator_client: Client) -> No
 
 def test_contact_with_bad_key_shows_error(coordinator_client: Client) -> None:
     c = component_create(actor=SYSTEM, purl="pkg:pypi/x")
-    response = coordinator_client.post(f"/components/{c.pk}/contacts/", {
-        "channel": "email", "address": "s@x.org", "role": "security-team",
-        "confidence": "confirmed", "openpgp_key": "not a key"})
+    response = coordinator_client.post(
+        f"/components/{c.pk}/contacts/",
+        {
+            "channel": "email",
+            "address": "s@x.org",
+            "role": "security-team",
+            "confidence": "confirmed",
+            "openpgp_key": "not a key",
+        },
+    )
     assert response.status_code == 422
     assert "not a valid OpenPGP public key" in response.content.decode()
     assert not c.contacts.exists()
@@ -149,14 +168,17 @@ def test_org_admin_manages_members(mailoutbox: list) -> None:  # type: ignore[ty
     client = sign_in(Client(), admin)
     page = client.get("/organisation/").content.decode()
     assert 'value="coordinator"' not in page  # roles offered fit the organisation kind
-    response = client.post("/organisation/", {"email": "new@example.org",
-                                              "display_name": "New", "roles": ["reporter"]})
+    response = client.post(
+        "/organisation/", {"email": "new@example.org", "display_name": "New", "roles": ["reporter"]}
+    )
     assert response.status_code == 302
     new = User.objects.get(email="new@example.org")
     assert new.organisation_id == admin.organisation_id
     bad = client.post("/organisation/", {"email": "x@example.org", "roles": ["coordinator"]})
-    assert "does not exist in a &#x27;finder&#x27; organisation" in bad.content.decode() or \
-        bad.status_code == 200
+    assert (
+        "does not exist in a &#x27;finder&#x27; organisation" in bad.content.decode()
+        or bad.status_code == 200
+    )
     assert not User.objects.filter(email="x@example.org").exists()
     client.post(f"/members/{new.pk}/active/", {"active": "0"})
     new.refresh_from_db()
@@ -196,6 +218,7 @@ def test_open_redirect_after_login_is_refused() -> None:
     user = make_user(OrgKind.FINDER, Role.REPORTER)
     from tests.factories import PASSWORD
 
-    response = Client().post("/login/?next=https://evil.example/", {"email": user.email,
-                                                                     "password": PASSWORD})
+    response = Client().post(
+        "/login/?next=https://evil.example/", {"email": user.email, "password": PASSWORD}
+    )
     assert response["Location"] == "/"

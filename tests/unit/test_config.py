@@ -30,20 +30,34 @@ def test_data_dir_is_created(tmp_path: Path) -> None:
 
 def test_production_refuses_a_missing_secret(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="AKRITES_SECRET_KEY is not set"):
-        load({"AKRITES_ENV": "production", "AKRITES_DATA_DIR": str(tmp_path),
-              "AKRITES_ALLOWED_HOSTS": "sirt.example"})
+        load(
+            {
+                "AKRITES_ENV": "production",
+                "AKRITES_DATA_DIR": str(tmp_path),
+                "AKRITES_ALLOWED_HOSTS": "sirt.example",
+            }
+        )
 
 
 @pytest.mark.parametrize("secret", ["short", "django-insecure-" + "x" * 60, "changeme" * 10])
 def test_production_refuses_weak_or_default_secrets(tmp_path: Path, secret: str) -> None:
     with pytest.raises(ConfigError, match="too short or a well-known default"):
-        load({"AKRITES_ENV": "production", "AKRITES_DATA_DIR": str(tmp_path),
-              "AKRITES_ALLOWED_HOSTS": "sirt.example", "AKRITES_SECRET_KEY": secret})
+        load(
+            {
+                "AKRITES_ENV": "production",
+                "AKRITES_DATA_DIR": str(tmp_path),
+                "AKRITES_ALLOWED_HOSTS": "sirt.example",
+                "AKRITES_SECRET_KEY": secret,
+            }
+        )
 
 
 def test_production_requires_allowed_hosts_and_no_debug(tmp_path: Path) -> None:
-    base = {"AKRITES_ENV": "production", "AKRITES_DATA_DIR": str(tmp_path),
-            "AKRITES_SECRET_KEY": STRONG}
+    base = {
+        "AKRITES_ENV": "production",
+        "AKRITES_DATA_DIR": str(tmp_path),
+        "AKRITES_SECRET_KEY": STRONG,
+    }
     with pytest.raises(ConfigError, match="AKRITES_ALLOWED_HOSTS"):
         load(base)
     with pytest.raises(ConfigError, match="AKRITES_DEBUG"):

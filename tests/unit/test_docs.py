@@ -11,7 +11,8 @@ ROOT = Path(__file__).parents[2]
 
 def test_permissions_doc_is_generated_from_the_matrix() -> None:
     assert (ROOT / "docs" / "permissions.md").read_text(encoding="utf-8") == render_markdown(), (
-        "docs/permissions.md is out of date: run 'akrites docs'")
+        "docs/permissions.md is out of date: run 'akrites docs'"
+    )
 
 
 def test_permissions_doc_lists_every_permission() -> None:

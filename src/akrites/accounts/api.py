@@ -72,14 +72,26 @@ def _org(o: Organisation) -> OrganisationOut:
 
 
 def _member(u: User) -> MemberOut:
-    return MemberOut(id=u.pk, email=u.email, display_name=u.display_name, is_active=u.is_active,
-                     roles=sorted(r.role for r in u.role_assignments.all()))
+    return MemberOut(
+        id=u.pk,
+        email=u.email,
+        display_name=u.display_name,
+        is_active=u.is_active,
+        roles=sorted(r.role for r in u.role_assignments.all()),
+    )
 
 
 def _token(t: ApiToken) -> dict[str, object]:
-    return {"id": t.pk, "name": t.name, "prefix": t.prefix, "scopes": t.scopes,
-            "created_at": t.created_at, "expires_at": t.expires_at,
-            "last_used_at": t.last_used_at, "revoked_at": t.revoked_at}
+    return {
+        "id": t.pk,
+        "name": t.name,
+        "prefix": t.prefix,
+        "scopes": t.scopes,
+        "created_at": t.created_at,
+        "expires_at": t.expires_at,
+        "last_used_at": t.last_used_at,
+        "revoked_at": t.revoked_at,
+    }
 
 
 @router.get("/me", response=MeOut)
@@ -90,9 +102,15 @@ def me(request: HttpRequest) -> MeOut:
     perms = permissions_for(a.roles)
     if a.token_scopes is not None:
         perms &= a.token_scopes
-    return MeOut(id=user.pk, email=user.email, display_name=user.display_name,
-                 organisation=_org(user.organisation), roles=sorted(a.roles),
-                 permissions=sorted(perms), via_token=a.via_token)
+    return MeOut(
+        id=user.pk,
+        email=user.email,
+        display_name=user.display_name,
+        organisation=_org(user.organisation),
+        roles=sorted(a.roles),
+        permissions=sorted(perms),
+        via_token=a.via_token,
+    )
 
 
 @router.get("/organisations", response=list[OrganisationOut])
@@ -104,8 +122,9 @@ def organisation_list(request: HttpRequest) -> list[OrganisationOut]:
 @router.post("/organisations", response={201: OrganisationOut})
 @api_requires(Permission.ORGANISATION_CREATE)
 def organisation_create(request: HttpRequest, payload: OrganisationIn) -> Status[OrganisationOut]:
-    org = services.organisation_create(actor=actor(request), name=payload.name,
-                                       kind=payload.kind, website=payload.website)
+    org = services.organisation_create(
+        actor=actor(request), name=payload.name, kind=payload.kind, website=payload.website
+    )
     return Status(201, _org(org))
 
 
@@ -138,8 +157,13 @@ def token_list(request: HttpRequest) -> list[dict[str, object]]:
 def token_create(request: HttpRequest, payload: TokenIn) -> Status[dict[str, object]]:
     a = actor(request)
     user = User.objects.get(pk=a.user_id)
-    created = services.token_create(actor=a, user=user, name=payload.name, scopes=payload.scopes,
-                                    expires_in_days=payload.expires_in_days)
+    created = services.token_create(
+        actor=a,
+        user=user,
+        name=payload.name,
+        scopes=payload.scopes,
+        expires_in_days=payload.expires_in_days,
+    )
     return Status(201, {**_token(created.token), "secret": created.secret})
 
 

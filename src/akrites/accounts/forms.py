@@ -14,19 +14,24 @@ class OrganisationForm(forms.Form):
 class MemberForm(forms.Form):
     email = forms.EmailField(max_length=254)
     display_name = forms.CharField(max_length=200, required=False)
-    roles = forms.MultipleChoiceField(choices=[(r.value, r.value) for r in Role],
-                                      widget=forms.CheckboxSelectMultiple)
+    roles = forms.MultipleChoiceField(
+        choices=[(r.value, r.value) for r in Role], widget=forms.CheckboxSelectMultiple
+    )
 
 
 class RolesForm(forms.Form):
-    roles = forms.MultipleChoiceField(choices=[(r.value, r.value) for r in Role],
-                                      widget=forms.CheckboxSelectMultiple)
+    roles = forms.MultipleChoiceField(
+        choices=[(r.value, r.value) for r in Role], widget=forms.CheckboxSelectMultiple
+    )
 
 
 class TokenForm(forms.Form):
     name = forms.CharField(max_length=100)
-    scopes = forms.MultipleChoiceField(choices=[(p.value, p.value) for p in Permission],
-                                       widget=forms.CheckboxSelectMultiple, required=False)
+    scopes = forms.MultipleChoiceField(
+        choices=[(p.value, p.value) for p in Permission],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
     expires_in_days = forms.IntegerField(min_value=1, max_value=3650, initial=90)
 
 

@@ -32,7 +32,7 @@ from akrites.domain.permissions import (
     role_allowed_in,
     token_scopes_allowed,
 )
-from akrites.domain.policy import Actor, OrgResource, OrgId, require
+from akrites.domain.policy import Actor, OrgId, OrgResource, require
 
 TOKEN_PREFIX = "akr_"
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -43,8 +43,9 @@ def _parse_kind(kind: str) -> OrgKind:
         return OrgKind(kind)
     except ValueError:
         known = ", ".join(k.value for k in OrgKind)
-        raise InvalidInput(f"unknown organisation kind '{kind}': use one of {known}",
-                           field="kind") from None
+        raise InvalidInput(
+            f"unknown organisation kind '{kind}': use one of {known}", field="kind"
+        ) from None
 
 
 def _parse_roles(roles: Iterable[str], kind: OrgKind) -> frozenset[Role]:
@@ -65,9 +66,7 @@ def _parse_roles(roles: Iterable[str], kind: OrgKind) -> frozenset[Role]:
     return frozenset(parsed)
 
 
-def organisation_create(
-    *, actor: Actor, name: str, kind: str, website: str = ""
-) -> Organisation:
+def organisation_create(*, actor: Actor, name: str, kind: str, website: str = "") -> Organisation:
     require(actor, Permission.ORGANISATION_CREATE)
     name = name.strip()
     if not name:
@@ -77,15 +76,21 @@ def organisation_create(
     if not slug:
         raise InvalidInput("the name must contain letters or digits", field="name")
     with transaction.atomic():
-        if Organisation.objects.filter(name__iexact=name).exists() or Organisation.objects.filter(
-            slug=slug
-        ).exists():
+        if (
+            Organisation.objects.filter(name__iexact=name).exists()
+            or Organisation.objects.filter(slug=slug).exists()
+        ):
             raise Conflict(f"an organisation named '{name}' already exists", field="name")
-        org = Organisation.objects.create(name=name, slug=slug, kind=org_kind.value,
-                                          website=website)
-        audit_record(actor=actor, action=AuditAction.ORGANISATION_CREATED,
-                     target_type="organisation", target_id=org.pk,
-                     data={"name": name, "kind": org_kind.value})
+        org = Organisation.objects.create(
+            name=name, slug=slug, kind=org_kind.value, website=website
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.ORGANISATION_CREATED,
+            target_type="organisation",
+            target_id=org.pk,
+            data={"name": name, "kind": org_kind.value},
+        )
     return org
 
 
@@ -125,16 +130,21 @@ def user_create(
             raise Conflict(f"a user with the e-mail '{email}' already exists", field="email")
         try:
             with transaction.atomic():
-                user = User.objects.create_user(email, password, display_name=display_name,
-                                                organisation=organisation)
+                user = User.objects.create_user(
+                    email, password, display_name=display_name, organisation=organisation
+                )
         except IntegrityError:
-            raise Conflict(f"a user with the e-mail '{email}' already exists",
-                           field="email") from None
+            raise Conflict(
+                f"a user with the e-mail '{email}' already exists", field="email"
+            ) from None
         RoleAssignment.objects.bulk_create(RoleAssignment(user=user, role=r) for r in role_set)
-        audit_record(actor=actor, action=AuditAction.USER_CREATED, target_type="user",
-                     target_id=user.pk,
-                     data={"email": email, "organisation": organisation.pk,
-                           "roles": sorted(role_set)})
+        audit_record(
+            actor=actor,
+            action=AuditAction.USER_CREATED,
+            target_type="user",
+            target_id=user.pk,
+            data={"email": email, "organisation": organisation.pk, "roles": sorted(role_set)},
+        )
     return user
 
 
@@ -149,17 +159,25 @@ def user_set_roles(*, actor: Actor, user: User, roles: Iterable[str]) -> None:
         before = sorted(user.role_assignments.values_list("role", flat=True))
         if Role.ADMIN.value in before and Role.ADMIN not in role_set:
             other_admins = RoleAssignment.objects.filter(
-                user__organisation_id=user.organisation_id, user__is_active=True,
+                user__organisation_id=user.organisation_id,
+                user__is_active=True,
                 role=Role.ADMIN.value,
             ).exclude(user=user)
             if not other_admins.exists():
                 raise InvalidInput(
                     "this is the organisation's last administrator: make someone else an "
-                    "administrator first", field="roles")
+                    "administrator first",
+                    field="roles",
+                )
         RoleAssignment.objects.filter(user=user).delete()
         RoleAssignment.objects.bulk_create(RoleAssignment(user=user, role=r) for r in role_set)
-        audit_record(actor=actor, action=AuditAction.USER_ROLES_CHANGED, target_type="user",
-                     target_id=user.pk, data={"before": before, "after": sorted(role_set)})
+        audit_record(
+            actor=actor,
+            action=AuditAction.USER_ROLES_CHANGED,
+            target_type="user",
+            target_id=user.pk,
+            data={"before": before, "after": sorted(role_set)},
+        )
 
 
 def user_set_active(*, actor: Actor, user: User, active: bool) -> None:
@@ -171,9 +189,13 @@ def user_set_active(*, actor: Actor, user: User, active: bool) -> None:
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(is_active=active)
         user.is_active = active
-        audit_record(actor=actor,
-                     action=AuditAction.USER_REACTIVATED if active else AuditAction.USER_DEACTIVATED,
-                     target_type="user", target_id=user.pk, data={})
+        audit_record(
+            actor=actor,
+            action=AuditAction.USER_REACTIVATED if active else AuditAction.USER_DEACTIVATED,
+            target_type="user",
+            target_id=user.pk,
+            data={},
+        )
 
 
 def user_set_password(*, actor: Actor, user: User, password: str) -> None:
@@ -183,8 +205,13 @@ def user_set_password(*, actor: Actor, user: User, password: str) -> None:
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
-        audit_record(actor=actor, action=AuditAction.USER_PASSWORD_SET, target_type="user",
-                     target_id=user.pk, data={})
+        audit_record(
+            actor=actor,
+            action=AuditAction.USER_PASSWORD_SET,
+            target_type="user",
+            target_id=user.pk,
+            data={},
+        )
 
 
 # --- API tokens -----------------------------------------------------------------------
@@ -214,8 +241,9 @@ def _parse_scopes(scopes: Iterable[str], roles: frozenset[Role]) -> frozenset[Pe
         except ValueError:
             raise InvalidInput(f"unknown scope '{raw}'", field="scopes") from None
         if perm not in allowed:
-            raise InvalidInput(f"the scope '{raw}' is not available to this user's roles",
-                               field="scopes")
+            raise InvalidInput(
+                f"the scope '{raw}' is not available to this user's roles", field="scopes"
+            )
         parsed.add(perm)
     return frozenset(parsed)
 
@@ -246,18 +274,31 @@ def token_create(
     cfg = settings.AKRITES
     days = cfg.token_default_days if expires_in_days is None else expires_in_days
     if days < 1 or days > cfg.token_max_days:
-        raise InvalidInput(f"a token must expire within 1 to {cfg.token_max_days} days",
-                           field="expires")
+        raise InvalidInput(
+            f"a token must expire within 1 to {cfg.token_max_days} days", field="expires"
+        )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(
-            user=user, name=name, prefix=secret[:12], digest=token_digest(secret),
-            scopes=sorted(scope_set), expires_at=timezone.now() + timedelta(days=days),
+            user=user,
+            name=name,
+            prefix=secret[:12],
+            digest=token_digest(secret),
+            scopes=sorted(scope_set),
+            expires_at=timezone.now() + timedelta(days=days),
         )
-        audit_record(actor=actor, action=AuditAction.TOKEN_CREATED, target_type="token",
-                     target_id=token.pk,
-                     data={"user": user.pk, "name": name, "scopes": sorted(scope_set),
-                           "expires_at": token.expires_at.isoformat()})
+        audit_record(
+            actor=actor,
+            action=AuditAction.TOKEN_CREATED,
+            target_type="token",
+            target_id=token.pk,
+            data={
+                "user": user.pk,
+                "name": name,
+                "scopes": sorted(scope_set),
+                "expires_at": token.expires_at.isoformat(),
+            },
+        )
     return NewToken(token=token, secret=secret)
 
 
@@ -275,8 +316,13 @@ def token_revoke(*, actor: Actor, token_id: int) -> ApiToken:
     with transaction.atomic():
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit_record(actor=actor, action=AuditAction.TOKEN_REVOKED, target_type="token",
-                     target_id=token.pk, data={"user": token.user_id})
+        audit_record(
+            actor=actor,
+            action=AuditAction.TOKEN_REVOKED,
+            target_type="token",
+            target_id=token.pk,
+            data={"user": token.user_id},
+        )
     return token
 
 
@@ -286,19 +332,23 @@ def token_authenticate(secret: str) -> tuple[User, frozenset[Permission]]:
         raise Unauthenticated("that is not an Akrites API token", code="token_invalid")
     try:
         token = ApiToken.objects.select_related("user", "user__organisation").get(
-            digest=token_digest(secret))
+            digest=token_digest(secret)
+        )
     except ApiToken.DoesNotExist:
         raise Unauthenticated("unknown API token", code="token_invalid") from None
     now = timezone.now()
     if token.revoked_at is not None:
-        raise Unauthenticated(f"this API token was revoked on {token.revoked_at:%Y-%m-%d}",
-                              code="token_revoked")
+        raise Unauthenticated(
+            f"this API token was revoked on {token.revoked_at:%Y-%m-%d}", code="token_revoked"
+        )
     if token.expires_at <= now:
-        raise Unauthenticated(f"this API token expired on {token.expires_at:%Y-%m-%d}",
-                              code="token_expired")
+        raise Unauthenticated(
+            f"this API token expired on {token.expires_at:%Y-%m-%d}", code="token_expired"
+        )
     if not token.user.is_active:
-        raise Unauthenticated("the account of this API token is deactivated",
-                              code="account_deactivated")
+        raise Unauthenticated(
+            "the account of this API token is deactivated", code="account_deactivated"
+        )
     if token.last_used_at is None or now - token.last_used_at > _LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user, frozenset(Permission(s) for s in token.scopes)
@@ -323,6 +373,11 @@ def totp_confirm(*, actor: Actor, user: User, device: TOTPDevice, code: str) -> 
     with transaction.atomic():
         device.confirmed = True
         device.save(update_fields=["confirmed"])
-        audit_record(actor=actor, action=AuditAction.MFA_ENROLLED, target_type="user",
-                     target_id=user.pk, data={"device": device.pk})
+        audit_record(
+            actor=actor,
+            action=AuditAction.MFA_ENROLLED,
+            target_type="user",
+            target_id=user.pk,
+            data={"device": device.pk},
+        )
     return True

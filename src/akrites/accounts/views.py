@@ -32,7 +32,9 @@ def account(request: HttpRequest) -> HttpResponse:
             form.add_error("current", "This is not your current password.")
         else:
             try:
-                services.user_set_password(actor=actor, user=user, password=form.cleaned_data["new"])
+                services.user_set_password(
+                    actor=actor, user=user, password=form.cleaned_data["new"]
+                )
             except InvalidInput as exc:
                 add_error(form, exc, default_field="new")
             else:
@@ -54,18 +56,27 @@ def tokens(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             created = services.token_create(
-                actor=actor, user=user, name=form.cleaned_data["name"],
+                actor=actor,
+                user=user,
+                name=form.cleaned_data["name"],
                 scopes=form.cleaned_data["scopes"] or None,
-                expires_in_days=form.cleaned_data["expires_in_days"])
+                expires_in_days=form.cleaned_data["expires_in_days"],
+            )
         except InvalidInput as exc:
             add_error(form, exc)
         else:
             new_secret = created.secret
             form = TokenForm(initial={"expires_in_days": 90})
             form.fields["scopes"].choices = [(p.value, p.value) for p in available]
-    return render(request, "accounts/tokens.html", {
-        "form": form, "tokens": selectors.tokens_of(actor=actor), "new_secret": new_secret,
-    })
+    return render(
+        request,
+        "accounts/tokens.html",
+        {
+            "form": form,
+            "tokens": selectors.tokens_of(actor=actor),
+            "new_secret": new_secret,
+        },
+    )
 
 
 @requires(Permission.TOKEN_MANAGE)
@@ -82,25 +93,37 @@ def _organisation_page(request: HttpRequest, org_id: int) -> HttpResponse:
     members = selectors.members_visible_to(actor=actor, organisation=org)
     can_manage = bool(authorize(actor, Permission.MEMBER_MANAGE, OrgResource(OrgId(org.pk))))
     form = MemberForm(request.POST or None)
-    form.fields["roles"].choices = [(r.value, r.value) for r in Role
-                                    if role_allowed_in(r, org.org_kind)]
+    form.fields["roles"].choices = [
+        (r.value, r.value) for r in Role if role_allowed_in(r, org.org_kind)
+    ]
     if request.method == "POST" and can_manage and form.is_valid():
         try:
             user = services.user_create(
-                actor=actor, email=form.cleaned_data["email"], organisation=org,
+                actor=actor,
+                email=form.cleaned_data["email"],
+                organisation=org,
                 roles=form.cleaned_data["roles"],
-                display_name=form.cleaned_data["display_name"])
+                display_name=form.cleaned_data["display_name"],
+            )
         except (InvalidInput, Conflict) as exc:
             add_error(form, exc)
         else:
             enqueue_after_commit(send_set_password_link, user.pk)
-            messages.success(request, f"{user.email} was added and will receive an e-mail to "
-                                      "choose a password.")
+            messages.success(
+                request, f"{user.email} was added and will receive an e-mail to choose a password."
+            )
             return HttpResponseRedirect(request.path)
-    return render(request, "accounts/organisation.html", {
-        "org": org, "members": members, "can_manage": can_manage, "form": form,
-        "role_choices": form.fields["roles"].choices,
-    })
+    return render(
+        request,
+        "accounts/organisation.html",
+        {
+            "org": org,
+            "members": members,
+            "can_manage": can_manage,
+            "form": form,
+            "role_choices": form.fields["roles"].choices,
+        },
+    )
 
 
 @requires(Permission.MEMBER_READ)
@@ -144,8 +167,11 @@ def member_active(request: HttpRequest, user_id: int) -> HttpResponse:
         messages.success(request, f"{member.email} is now {'active' if active else 'deactivated'}.")
     except InvalidInput as exc:
         messages.error(request, exc.message)
-    return HttpResponseRedirect("/organisation/" if member.organisation_id == actor.org_id
-                                else f"/organisations/{member.organisation_id}/")
+    return HttpResponseRedirect(
+        "/organisation/"
+        if member.organisation_id == actor.org_id
+        else f"/organisations/{member.organisation_id}/"
+    )
 
 
 @requires(Permission.ORGANISATION_LIST)
@@ -161,7 +187,12 @@ def organisations(request: HttpRequest) -> HttpResponse:
             add_error(form, exc)
         else:
             return HttpResponseRedirect(f"/organisations/{org.pk}/")
-    return render(request, "accounts/organisations.html", {
-        "organisations": selectors.organisations_visible_to(actor=actor),
-        "form": form, "can_create": can_create,
-    })
+    return render(
+        request,
+        "accounts/organisations.html",
+        {
+            "organisations": selectors.organisations_visible_to(actor=actor),
+            "form": form,
+            "can_create": can_create,
+        },
+    )

@@ -17,12 +17,19 @@ from akrites.web.access import requires
 def audit_log(request: HttpRequest) -> HttpResponse:
     actor = actor_from_request(request)
     events = list(audit_events_visible_to(actor=actor, limit=200))
-    users = {u.pk: u.email for u in User.objects.filter(
-        pk__in={e.actor_user_id for e in events if e.actor_user_id})}
-    return render(request, "audit/log.html", {
-        "events": events, "users": users,
-        "can_verify": bool(authorize(actor, Permission.AUDIT_VERIFY)),
-    })
+    users = {
+        u.pk: u.email
+        for u in User.objects.filter(pk__in={e.actor_user_id for e in events if e.actor_user_id})
+    }
+    return render(
+        request,
+        "audit/log.html",
+        {
+            "events": events,
+            "users": users,
+            "can_verify": bool(authorize(actor, Permission.AUDIT_VERIFY)),
+        },
+    )
 
 
 @requires(Permission.AUDIT_VERIFY)

@@ -31,19 +31,25 @@ def parse_public_key(text: str, *, field: str = "openpgp_key") -> PublicKeyInfo:
     if not raw:
         raise InvalidInput("the OpenPGP key is empty", field=field)
     if len(raw) > MAX_KEY_BYTES:
-        raise InvalidInput(f"the OpenPGP key is larger than {MAX_KEY_BYTES // 1024} KiB",
-                           field=field)
+        raise InvalidInput(
+            f"the OpenPGP key is larger than {MAX_KEY_BYTES // 1024} KiB", field=field
+        )
     if b"PRIVATE KEY BLOCK" in raw:
-        raise InvalidInput("this is a private key: upload the public key only, and consider "
-                           "the private key compromised", field=field)
+        raise InvalidInput(
+            "this is a private key: upload the public key only, and consider "
+            "the private key compromised",
+            field=field,
+        )
     try:
         cert = pysequoia.Cert.from_bytes(raw)
     except Exception as exc:  # noqa: BLE001  (Sequoia raises plain RuntimeError/ValueError)
-        raise InvalidInput(f"not a valid OpenPGP public key: {_first_line(exc)}",
-                           field=field) from None
+        raise InvalidInput(
+            f"not a valid OpenPGP public key: {_first_line(exc)}", field=field
+        ) from None
     if cert.has_secret_keys:
-        raise InvalidInput("this key contains secret key material: upload the public key only",
-                           field=field)
+        raise InvalidInput(
+            "this key contains secret key material: upload the public key only", field=field
+        )
     if cert.is_revoked:
         raise InvalidInput("this OpenPGP key is revoked", field=field)
     expires = cert.expiration

@@ -90,9 +90,7 @@ class ChainVerdict:
     problem: str = ""
 
 
-def verify_chain(
-    entries: Iterable[ChainEntry], *, head_seq: int, head_hash: str
-) -> ChainVerdict:
+def verify_chain(entries: Iterable[ChainEntry], *, head_seq: int, head_hash: str) -> ChainVerdict:
     """Check every link, then that the chain ends where the recorded head says it does."""
     expected_prev = GENESIS_HASH
     expected_seq = 1

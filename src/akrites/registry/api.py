@@ -58,7 +58,8 @@ class ComponentPatch(Schema):
     critical: bool | None = None
     sectors: list[str] | None = None
     maintainer_org_id: int | None = Field(
-        None, description="Organisation id; send 0 to clear the maintainer")
+        None, description="Organisation id; send 0 to clear the maintainer"
+    )
 
 
 class ContactIn(Schema):
@@ -80,7 +81,9 @@ def _maintainer(org_id: int | None) -> Organisation | None:
         return None
     org = Organisation.objects.filter(pk=org_id, kind=OrgKind.MAINTAINER.value).first()
     if org is None:
-        raise InvalidInput(f"no maintainer organisation with id {org_id}", field="maintainer_org_id")
+        raise InvalidInput(
+            f"no maintainer organisation with id {org_id}", field="maintainer_org_id"
+        )
     return org
 
 
@@ -89,18 +92,26 @@ def _maintainer(org_id: int | None) -> Organisation | None:
 @api_requires(Permission.COMPONENT_READ)
 def component_list(request: HttpRequest, filters: Query[ComponentFilter]) -> list[Component]:
     return selectors.components_visible_to(  # type: ignore[return-value]
-        actor=actor(request), query=filters.q, ecosystem=filters.ecosystem,
-        critical=filters.critical)
+        actor=actor(request),
+        query=filters.q,
+        ecosystem=filters.ecosystem,
+        critical=filters.critical,
+    )
 
 
 @router.post("/components", response={201: ComponentOut})
 @api_requires(Permission.COMPONENT_CREATE)
 def component_create(request: HttpRequest, payload: ComponentIn) -> Status[Component]:
     component = services.component_create(
-        actor=actor(request), purl=payload.purl, ecosystem=payload.ecosystem,
-        repository_url=payload.repository_url, description=payload.description,
-        critical=payload.critical, sectors=payload.sectors,
-        maintainer_org=_maintainer(payload.maintainer_org_id))
+        actor=actor(request),
+        purl=payload.purl,
+        ecosystem=payload.ecosystem,
+        repository_url=payload.repository_url,
+        description=payload.description,
+        critical=payload.critical,
+        sectors=payload.sectors,
+        maintainer_org=_maintainer(payload.maintainer_org_id),
+    )
     return Status(201, component)
 
 
@@ -134,12 +145,20 @@ def contact_list(request: HttpRequest, component_id: int) -> list[SecurityContac
 
 @router.post("/components/{component_id}/contacts", response={201: ContactOut})
 @api_requires(Permission.CONTACT_MANAGE)
-def contact_add(request: HttpRequest, component_id: int, payload: ContactIn) -> Status[SecurityContact]:
+def contact_add(
+    request: HttpRequest, component_id: int, payload: ContactIn
+) -> Status[SecurityContact]:
     a = actor(request)
     component = selectors.component_get(actor=a, component_id=component_id)
-    contact = services.contact_add(actor=a, component=component, channel=payload.channel,
-                                   address=payload.address, role=payload.role,
-                                   confidence=payload.confidence, openpgp_key=payload.openpgp_key)
+    contact = services.contact_add(
+        actor=a,
+        component=component,
+        channel=payload.channel,
+        address=payload.address,
+        role=payload.role,
+        confidence=payload.confidence,
+        openpgp_key=payload.openpgp_key,
+    )
     return Status(201, contact)
 
 

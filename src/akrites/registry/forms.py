@@ -11,19 +11,26 @@ _SECTORS = [(s.value, s.value) for s in Sector]
 
 def _maintainers() -> forms.ModelChoiceField:
     return forms.ModelChoiceField(
-        queryset=Organisation.objects.filter(kind=OrgKind.MAINTAINER.value), required=False,
-        empty_label="(none: Akrites is maintainer of last resort)")
+        queryset=Organisation.objects.filter(kind=OrgKind.MAINTAINER.value),
+        required=False,
+        empty_label="(none: Akrites is maintainer of last resort)",
+    )
 
 
 class ComponentCreateForm(forms.Form):
-    purl = forms.CharField(max_length=512, label="Package URL",
-                           help_text="e.g. pkg:pypi/django or pkg:npm/%40angular/core")
+    purl = forms.CharField(
+        max_length=512,
+        label="Package URL",
+        help_text="e.g. pkg:pypi/django or pkg:npm/%40angular/core",
+    )
     repository_url = forms.URLField(max_length=500, required=False, assume_scheme="https")
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
-                                  max_length=5000)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000
+    )
     critical = forms.BooleanField(required=False)
-    sectors = forms.MultipleChoiceField(choices=_SECTORS, widget=forms.CheckboxSelectMultiple,
-                                        required=False)
+    sectors = forms.MultipleChoiceField(
+        choices=_SECTORS, widget=forms.CheckboxSelectMultiple, required=False
+    )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -32,14 +39,16 @@ class ComponentCreateForm(forms.Form):
 
 class ComponentEditForm(forms.Form):
     repository_url = forms.URLField(max_length=500, required=False, assume_scheme="https")
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
-                                  max_length=5000)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000
+    )
 
 
 class ComponentClassifyForm(ComponentEditForm):
     critical = forms.BooleanField(required=False)
-    sectors = forms.MultipleChoiceField(choices=_SECTORS, widget=forms.CheckboxSelectMultiple,
-                                        required=False)
+    sectors = forms.MultipleChoiceField(
+        choices=_SECTORS, widget=forms.CheckboxSelectMultiple, required=False
+    )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -51,6 +60,9 @@ class ContactForm(forms.Form):
     address = forms.CharField(max_length=500, help_text="E-mail address or URL")
     role = forms.ChoiceField(choices=[(r.value, r.value) for r in ContactRole])
     confidence = forms.ChoiceField(choices=[(c.value, c.value) for c in Confidence])
-    openpgp_key = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False,
-                                  label="OpenPGP public key (optional, ASCII-armoured)",
-                                  max_length=70000)
+    openpgp_key = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        label="OpenPGP public key (optional, ASCII-armoured)",
+        max_length=70000,
+    )

@@ -44,8 +44,9 @@ class SecurityContact(models.Model):
     class Meta:
         ordering = ("component", "role", "id")
         constraints = (
-            models.UniqueConstraint(fields=("component", "channel", "address"),
-                                    name="contact_once_per_component"),
+            models.UniqueConstraint(
+                fields=("component", "channel", "address"), name="contact_once_per_component"
+            ),
         )
 
     def __str__(self) -> str:

@@ -42,8 +42,9 @@ def _sectors(values: Iterable[str]) -> list[str]:
             out.add(Sector(raw.strip().lower()).value)
         except ValueError:
             known = ", ".join(s.value for s in Sector)
-            raise InvalidInput(f"unknown sector '{raw}': use one of {known}",
-                               field="sectors") from None
+            raise InvalidInput(
+                f"unknown sector '{raw}': use one of {known}", field="sectors"
+            ) from None
     return sorted(out)
 
 
@@ -57,8 +58,9 @@ def _enum(enum: type[Any], raw: str, field: str) -> str:
 
 def _maintainer(org: Organisation | None) -> Organisation | None:
     if org is not None and org.kind != OrgKind.MAINTAINER.value:
-        raise InvalidInput(f"'{org.name}' is a {org.kind} organisation, not a maintainer",
-                           field="maintainer_org")
+        raise InvalidInput(
+            f"'{org.name}' is a {org.kind} organisation, not a maintainer", field="maintainer_org"
+        )
     return org
 
 
@@ -82,7 +84,9 @@ def component_create(
     if parsed.version or parsed.qualifiers or parsed.subpath:
         raise InvalidInput(
             f"a component is a package, not a release: use '{parsed.package}' without a "
-            "version, qualifiers or subpath", field="purl")
+            "version, qualifiers or subpath",
+            field="purl",
+        )
     if ecosystem:
         try:
             given = parse_ecosystem(ecosystem)
@@ -111,12 +115,21 @@ def component_create(
             with transaction.atomic():
                 component = Component.objects.create(**fields)
         except IntegrityError:
-            raise Conflict(f"the component {parsed.package} is already registered",
-                           field="purl") from None
-        audit_record(actor=actor, action=AuditAction.COMPONENT_CREATED, target_type="component",
-                     target_id=component.pk,
-                     data={"purl": component.purl, "critical": critical, "sectors": sector_list,
-                           "maintainer_org": maintainer_org.pk if maintainer_org else None})
+            raise Conflict(
+                f"the component {parsed.package} is already registered", field="purl"
+            ) from None
+        audit_record(
+            actor=actor,
+            action=AuditAction.COMPONENT_CREATED,
+            target_type="component",
+            target_id=component.pk,
+            data={
+                "purl": component.purl,
+                "critical": critical,
+                "sectors": sector_list,
+                "maintainer_org": maintainer_org.pk if maintainer_org else None,
+            },
+        )
     return component
 
 
@@ -163,8 +176,13 @@ def component_update(
         for key, value in changes.items():
             setattr(component, key, value)
         component.save()
-        audit_record(actor=actor, action=AuditAction.COMPONENT_UPDATED, target_type="component",
-                     target_id=component.pk, data={"changed": diff})
+        audit_record(
+            actor=actor,
+            action=AuditAction.COMPONENT_UPDATED,
+            target_type="component",
+            target_id=component.pk,
+            data={"changed": diff},
+        )
     return component
 
 
@@ -176,15 +194,18 @@ def _contact_address(channel: str, address: str) -> str:
         try:
             validate_email(address)
         except ValidationError:
-            raise InvalidInput(f"'{address}' is not a valid e-mail address",
-                               field="address") from None
+            raise InvalidInput(
+                f"'{address}' is not a valid e-mail address", field="address"
+            ) from None
         return address.lower()
     url = _url(address, "address")
     if channel == ContactChannel.GITHUB_PRIVATE_REPORTING and not url.startswith(
         "https://github.com/"
     ):
-        raise InvalidInput("GitHub private reporting needs the repository's https://github.com/"
-                           "OWNER/REPO URL", field="address")
+        raise InvalidInput(
+            "GitHub private reporting needs the repository's https://github.com/OWNER/REPO URL",
+            field="address",
+        )
     return url
 
 
@@ -212,15 +233,23 @@ def contact_add(
         fields["openpgp_key"] = key.armored
         fields["openpgp_fingerprint"] = key.fingerprint
     with transaction.atomic():
-        if SecurityContact.objects.filter(component=component, channel=channel_v,
-                                          address=fields["address"]).exists():
+        if SecurityContact.objects.filter(
+            component=component, channel=channel_v, address=fields["address"]
+        ).exists():
             raise Conflict("this contact is already listed for the component", field="address")
         contact = SecurityContact.objects.create(**fields)
-        audit_record(actor=actor, action=AuditAction.CONTACT_ADDED, target_type="component",
-                     target_id=component.pk,
-                     data={"contact": contact.pk, "channel": channel_v,
-                           "address": contact.address,
-                           "openpgp_fingerprint": contact.openpgp_fingerprint})
+        audit_record(
+            actor=actor,
+            action=AuditAction.CONTACT_ADDED,
+            target_type="component",
+            target_id=component.pk,
+            data={
+                "contact": contact.pk,
+                "channel": channel_v,
+                "address": contact.address,
+                "openpgp_fingerprint": contact.openpgp_fingerprint,
+            },
+        )
     return contact
 
 
@@ -230,7 +259,11 @@ def contact_remove(*, actor: Actor, contact_id: int) -> None:
         raise NotFound("no such contact")
     require(actor, Permission.CONTACT_MANAGE, _resource(contact.component))
     with transaction.atomic():
-        audit_record(actor=actor, action=AuditAction.CONTACT_REMOVED, target_type="component",
-                     target_id=contact.component_id,
-                     data={"contact": contact.pk, "address": contact.address})
+        audit_record(
+            actor=actor,
+            action=AuditAction.CONTACT_REMOVED,
+            target_type="component",
+            target_id=contact.component_id,
+            data={"contact": contact.pk, "address": contact.address},
+        )
         contact.delete()

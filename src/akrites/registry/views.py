@@ -30,14 +30,18 @@ def component_list(request: HttpRequest) -> HttpResponse:
     actor = actor_from_request(request)
     critical_raw = request.GET.get("critical", "")
     qs = selectors.components_visible_to(
-        actor=actor, query=request.GET.get("q", "")[:200],
+        actor=actor,
+        query=request.GET.get("q", "")[:200],
         ecosystem=request.GET.get("ecosystem", "")[:40],
         critical=True if critical_raw == "1" else None,
     )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     ctx = {
-        "page": page, "q": request.GET.get("q", ""), "ecosystem": request.GET.get("ecosystem", ""),
-        "critical": critical_raw, "ecosystems": [e.value for e in Ecosystem],
+        "page": page,
+        "q": request.GET.get("q", ""),
+        "ecosystem": request.GET.get("ecosystem", ""),
+        "critical": critical_raw,
+        "ecosystems": [e.value for e in Ecosystem],
         "can_create": bool(authorize(actor, Permission.COMPONENT_CREATE)),
     }
     template = "registry/_rows.html" if request.headers.get("HX-Request") else "registry/list.html"
@@ -57,8 +61,9 @@ def component_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"{component.purl} registered.")
             return HttpResponseRedirect(f"/components/{component.pk}/")
-    return render(request, "registry/create.html", {"form": form},
-                  status=422 if form.errors else 200)
+    return render(
+        request, "registry/create.html", {"form": form}, status=422 if form.errors else 200
+    )
 
 
 @requires(Permission.COMPONENT_READ)
@@ -67,14 +72,18 @@ def component_detail(request: HttpRequest, component_id: int) -> HttpResponse:
     actor = actor_from_request(request)
     component = selectors.component_get(actor=actor, component_id=component_id)
     resource = selectors.component_resource(component)
-    return render(request, "registry/detail.html", {
-        "component": component,
-        "contacts": selectors.contacts_visible_to(actor=actor, component=component),
-        "can_see_contacts": bool(authorize(actor, Permission.CONTACT_READ, resource)),
-        "can_edit": bool(authorize(actor, Permission.COMPONENT_EDIT, resource)),
-        "can_manage_contacts": bool(authorize(actor, Permission.CONTACT_MANAGE, resource)),
-        "contact_form": ContactForm(),
-    })
+    return render(
+        request,
+        "registry/detail.html",
+        {
+            "component": component,
+            "contacts": selectors.contacts_visible_to(actor=actor, component=component),
+            "can_see_contacts": bool(authorize(actor, Permission.CONTACT_READ, resource)),
+            "can_edit": bool(authorize(actor, Permission.COMPONENT_EDIT, resource)),
+            "can_manage_contacts": bool(authorize(actor, Permission.CONTACT_MANAGE, resource)),
+            "contact_form": ContactForm(),
+        },
+    )
 
 
 @requires(Permission.COMPONENT_EDIT)
@@ -85,9 +94,13 @@ def component_edit(request: HttpRequest, component_id: int) -> HttpResponse:
     resource = selectors.component_resource(component)
     classify = bool(authorize(actor, Permission.COMPONENT_CLASSIFY, resource))
     form_class = ComponentClassifyForm if classify else ComponentEditForm
-    initial = {"repository_url": component.repository_url, "description": component.description,
-               "critical": component.critical, "sectors": component.sectors,
-               "maintainer_org": component.maintainer_org_id}
+    initial = {
+        "repository_url": component.repository_url,
+        "description": component.description,
+        "critical": component.critical,
+        "sectors": component.sectors,
+        "maintainer_org": component.maintainer_org_id,
+    }
     form = form_class(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -97,8 +110,12 @@ def component_edit(request: HttpRequest, component_id: int) -> HttpResponse:
         else:
             messages.success(request, "Saved.")
             return HttpResponseRedirect(f"/components/{component.pk}/")
-    return render(request, "registry/edit.html", {"form": form, "component": component},
-                  status=422 if form.errors else 200)
+    return render(
+        request,
+        "registry/edit.html",
+        {"form": form, "component": component},
+        status=422 if form.errors else 200,
+    )
 
 
 @requires(Permission.CONTACT_MANAGE)
@@ -116,14 +133,19 @@ def contact_add(request: HttpRequest, component_id: int) -> HttpResponse:
             messages.success(request, "Contact added.")
             return HttpResponseRedirect(f"/components/{component.pk}/")
     resource = selectors.component_resource(component)
-    return render(request, "registry/detail.html", {
-        "component": component,
-        "contacts": selectors.contacts_visible_to(actor=actor, component=component),
-        "can_see_contacts": True,
-        "can_edit": bool(authorize(actor, Permission.COMPONENT_EDIT, resource)),
-        "can_manage_contacts": True,
-        "contact_form": form,
-    }, status=422)
+    return render(
+        request,
+        "registry/detail.html",
+        {
+            "component": component,
+            "contacts": selectors.contacts_visible_to(actor=actor, component=component),
+            "can_see_contacts": True,
+            "can_edit": bool(authorize(actor, Permission.COMPONENT_EDIT, resource)),
+            "can_manage_contacts": True,
+            "contact_form": form,
+        },
+        status=422,
+    )
 
 
 @requires(Permission.CONTACT_MANAGE)

@@ -26,8 +26,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {"nav": [], "actor": actor}
     path = request.path
     items = [
-        {"label": label, "url": url,
-         "active": path == url if url == "/" else path.startswith(url)}
+        {"label": label, "url": url, "active": path == url if url == "/" else path.startswith(url)}
         for label, url, perm in _NAV
         if may_ever(actor, perm)
     ]

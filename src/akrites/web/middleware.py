@@ -57,20 +57,36 @@ class AccessDeclarationMiddleware:
         if access_of(view_func) is not None or _is_ninja(view_func):
             return None
         log.error("refused %s: the view declares no permission", request.path)
-        return render(request, "web/error.html",
-                      {"title": "Not available", "message": "This page is not available."},
-                      status=403)
+        return render(
+            request,
+            "web/error.html",
+            {"title": "Not available", "message": "This page is not available."},
+            status=403,
+        )
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, AkritesError):
             return None
         if isinstance(exception, NotFound):
-            return render(request, "web/error.html",
-                          {"title": "Not found", "message": "There is nothing here, or you "
-                           "do not have access to it."}, status=404)
+            return render(
+                request,
+                "web/error.html",
+                {
+                    "title": "Not found",
+                    "message": "There is nothing here, or you do not have access to it.",
+                },
+                status=404,
+            )
         if isinstance(exception, Forbidden):
-            return render(request, "web/error.html",
-                          {"title": "Not allowed", "message": exception.message}, status=403)
-        return render(request, "web/error.html",
-                      {"title": "Request refused", "message": exception.message},
-                      status=exception.status)
+            return render(
+                request,
+                "web/error.html",
+                {"title": "Not allowed", "message": exception.message},
+                status=403,
+            )
+        return render(
+            request,
+            "web/error.html",
+            {"title": "Request refused", "message": exception.message},
+            status=exception.status,
+        )

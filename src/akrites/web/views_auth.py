@@ -19,7 +19,6 @@ from akrites.accounts import services
 from akrites.accounts.auth import actor_from_request
 from akrites.web.access import public, signed_in
 
-
 _THROTTLED = "Too many wrong codes in a row: wait a little, then enter a fresh code."
 
 
@@ -29,27 +28,35 @@ class LoginForm(forms.Form):
 
 
 class CodeForm(forms.Form):
-    code = forms.RegexField(regex=r"^\s*\d{6}\s*$", max_length=12,
-                            error_messages={"invalid": "Enter the 6-digit code."})
+    code = forms.RegexField(
+        regex=r"^\s*\d{6}\s*$", max_length=12, error_messages={"invalid": "Enter the 6-digit code."}
+    )
 
 
 def _next_url(request: HttpRequest, default: str = "/") -> str:
     target = request.POST.get("next") or request.GET.get("next") or default
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                       require_https=request.is_secure()):
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return default
 
 
-def locked_out(request: HttpRequest, credentials: Any = None, *args: Any,
-               **kwargs: Any) -> HttpResponse:
+def locked_out(
+    request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any
+) -> HttpResponse:
     """django-axes calls this once an account/address pair is throttled."""
     form = LoginForm(request.POST or None)
-    return render(request, "web/login.html", {
-        "form": form,
-        "error": "Too many failed sign-in attempts. Sign-in for this account is locked for a "
-                 "while; try again later.",
-    }, status=429)
+    return render(
+        request,
+        "web/login.html",
+        {
+            "form": form,
+            "error": "Too many failed sign-in attempts. Sign-in for this account is locked for a "
+            "while; try again later.",
+        },
+        status=429,
+    )
 
 
 @public("the sign-in page must be reachable before signing in")
@@ -58,19 +65,24 @@ def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     error = ""
     if request.method == "POST" and form.is_valid():
-        user = auth.authenticate(request, username=form.cleaned_data["email"].lower(),
-                                 password=form.cleaned_data["password"])
+        user = auth.authenticate(
+            request,
+            username=form.cleaned_data["email"].lower(),
+            password=form.cleaned_data["password"],
+        )
         if user is not None:
             auth.login(request, user)
             actor = actor_from_request(request)
             if actor.needs_second_factor:
-                return HttpResponseRedirect(
-                    f"/account/two-factor/?next={_next_url(request)}")
+                return HttpResponseRedirect(f"/account/two-factor/?next={_next_url(request)}")
             return HttpResponseRedirect(_next_url(request))
         error = "Wrong e-mail address or password."
-    return render(request, "web/login.html",
-                  {"form": form, "error": error, "next": _next_url(request)},
-                  status=401 if error else 200)
+    return render(
+        request,
+        "web/login.html",
+        {"form": form, "error": error, "next": _next_url(request)},
+        status=401 if error else 200,
+    )
 
 
 @signed_in("anyone signed in may sign out")
@@ -93,29 +105,47 @@ def two_factor_view(request: HttpRequest) -> HttpResponse:
             if confirmed.verify_token(form.cleaned_data["code"].strip()):
                 otp_login(request, confirmed)
                 return HttpResponseRedirect(_next_url(request))
-            error = ("That code is not valid. Check your authenticator's clock and try again."
-                     if allowed else _THROTTLED)
-        return render(request, "web/two_factor_verify.html",
-                      {"form": form, "error": error, "next": _next_url(request)},
-                      status=401 if error else 200)
+            error = (
+                "That code is not valid. Check your authenticator's clock and try again."
+                if allowed
+                else _THROTTLED
+            )
+        return render(
+            request,
+            "web/two_factor_verify.html",
+            {"form": form, "error": error, "next": _next_url(request)},
+            status=401 if error else 200,
+        )
     device = services.totp_device_for_enrolment(user=user)  # type: ignore[arg-type]
     if request.method == "POST" and form.is_valid():
         actor = actor_from_request(request)
-        if services.totp_confirm(actor=actor, user=user, device=device,  # type: ignore[arg-type]
-                                 code=form.cleaned_data["code"]):
+        if services.totp_confirm(
+            actor=actor,
+            user=user,
+            device=device,  # type: ignore[arg-type]
+            code=form.cleaned_data["code"],
+        ):
             otp_login(request, device)
             return HttpResponseRedirect(_next_url(request))
         allowed, _ = device.verify_is_allowed()
-        error = ("That code is not valid. Scan the code again and enter the current 6 digits."
-                 if allowed else _THROTTLED)
+        error = (
+            "That code is not valid. Scan the code again and enter the current 6 digits."
+            if allowed
+            else _THROTTLED
+        )
     qr = segno.make(device.config_url, error="m")
-    return render(request, "web/two_factor_enrol.html", {
-        "form": form,
-        "error": error,
-        "qr_svg": qr.svg_inline(scale=4, dark="#111", light="#fff"),
-        "secret": device.config_url.split("secret=")[1].split("&")[0],
-        "next": _next_url(request),
-    }, status=401 if error else 200)
+    return render(
+        request,
+        "web/two_factor_enrol.html",
+        {
+            "form": form,
+            "error": error,
+            "qr_svg": qr.svg_inline(scale=4, dark="#111", light="#fff"),
+            "secret": device.config_url.split("secret=")[1].split("&")[0],
+            "next": _next_url(request),
+        },
+        status=401 if error else 200,
+    )
 
 
 class SetPasswordView(PasswordResetConfirmView):

@@ -39,8 +39,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "organisations": organisations_visible_to(actor=actor).count(),
             "components": components.count(),
             "critical": components.filter(critical=True).count(),
-            "unowned_critical": components.filter(critical=True,
-                                                  maintainer_org__isnull=True).count(),
+            "unowned_critical": components.filter(
+                critical=True, maintainer_org__isnull=True
+            ).count(),
         }
         if authorize(actor, Permission.AUDIT_READ):
             ctx["recent_events"] = list(audit_events_visible_to(actor=actor, limit=8))

@@ -52,8 +52,9 @@ def test_intact_chain_verifies() -> None:
 def test_any_edit_is_detected(n: int, data: st.DataObject) -> None:
     entries = build(n)
     i = data.draw(st.integers(0, n - 1))
-    field = data.draw(st.sampled_from(["action", "target_id", "data", "actor_user_id",
-                                       "occurred_at"]))
+    field = data.draw(
+        st.sampled_from(["action", "target_id", "data", "actor_user_id", "occurred_at"])
+    )
     replacement = {
         "action": "component.updated",
         "target_id": "other",
@@ -72,7 +73,7 @@ def test_any_edit_is_detected(n: int, data: st.DataObject) -> None:
 def test_any_deletion_is_detected(n: int, data: st.DataObject) -> None:
     entries = build(n)
     i = data.draw(st.integers(0, n - 1))
-    verdict = check(entries[:i] + entries[i + 1:], head=entries)
+    verdict = check(entries[:i] + entries[i + 1 :], head=entries)
     assert not verdict.ok
 
 

@@ -35,40 +35,68 @@ P = Permission
 # The exact ACL, written out by hand: a change to the matrix must change this test too.
 EXPECTED: dict[Role, dict[Permission, Scope]] = {
     Role.ADMIN: {
-        P.PROFILE_READ: Scope.ANY, P.ORGANISATION_READ: Scope.OWN_ORG,
-        P.MEMBER_READ: Scope.OWN_ORG, P.TOKEN_MANAGE: Scope.ANY, P.COMPONENT_READ: Scope.ANY,
+        P.PROFILE_READ: Scope.ANY,
+        P.ORGANISATION_READ: Scope.OWN_ORG,
+        P.MEMBER_READ: Scope.OWN_ORG,
+        P.TOKEN_MANAGE: Scope.ANY,
+        P.COMPONENT_READ: Scope.ANY,
         P.MEMBER_MANAGE: Scope.OWN_ORG,
     },
     Role.COORDINATOR: {
-        P.PROFILE_READ: Scope.ANY, P.ORGANISATION_READ: Scope.ANY,
-        P.ORGANISATION_LIST: Scope.ANY, P.ORGANISATION_CREATE: Scope.ANY,
-        P.MEMBER_READ: Scope.ANY, P.TOKEN_MANAGE: Scope.ANY, P.COMPONENT_READ: Scope.ANY,
-        P.COMPONENT_CREATE: Scope.ANY, P.COMPONENT_EDIT: Scope.ANY,
-        P.COMPONENT_CLASSIFY: Scope.ANY, P.CONTACT_READ: Scope.ANY,
-        P.CONTACT_MANAGE: Scope.ANY, P.AUDIT_READ: Scope.ANY, P.AUDIT_VERIFY: Scope.ANY,
+        P.PROFILE_READ: Scope.ANY,
+        P.ORGANISATION_READ: Scope.ANY,
+        P.ORGANISATION_LIST: Scope.ANY,
+        P.ORGANISATION_CREATE: Scope.ANY,
+        P.MEMBER_READ: Scope.ANY,
+        P.TOKEN_MANAGE: Scope.ANY,
+        P.COMPONENT_READ: Scope.ANY,
+        P.COMPONENT_CREATE: Scope.ANY,
+        P.COMPONENT_EDIT: Scope.ANY,
+        P.COMPONENT_CLASSIFY: Scope.ANY,
+        P.CONTACT_READ: Scope.ANY,
+        P.CONTACT_MANAGE: Scope.ANY,
+        P.AUDIT_READ: Scope.ANY,
+        P.AUDIT_VERIFY: Scope.ANY,
     },
     Role.ANALYST: {
-        P.PROFILE_READ: Scope.ANY, P.ORGANISATION_READ: Scope.ANY,
-        P.ORGANISATION_LIST: Scope.ANY, P.MEMBER_READ: Scope.OWN_ORG,
-        P.TOKEN_MANAGE: Scope.ANY, P.COMPONENT_READ: Scope.ANY, P.CONTACT_READ: Scope.ANY,
+        P.PROFILE_READ: Scope.ANY,
+        P.ORGANISATION_READ: Scope.ANY,
+        P.ORGANISATION_LIST: Scope.ANY,
+        P.MEMBER_READ: Scope.OWN_ORG,
+        P.TOKEN_MANAGE: Scope.ANY,
+        P.COMPONENT_READ: Scope.ANY,
+        P.CONTACT_READ: Scope.ANY,
     },
     Role.REPORTER: {
-        P.PROFILE_READ: Scope.ANY, P.ORGANISATION_READ: Scope.OWN_ORG,
-        P.MEMBER_READ: Scope.OWN_ORG, P.TOKEN_MANAGE: Scope.ANY, P.COMPONENT_READ: Scope.ANY,
+        P.PROFILE_READ: Scope.ANY,
+        P.ORGANISATION_READ: Scope.OWN_ORG,
+        P.MEMBER_READ: Scope.OWN_ORG,
+        P.TOKEN_MANAGE: Scope.ANY,
+        P.COMPONENT_READ: Scope.ANY,
     },
     Role.MAINTAINER: {
-        P.PROFILE_READ: Scope.ANY, P.ORGANISATION_READ: Scope.OWN_ORG,
-        P.MEMBER_READ: Scope.OWN_ORG, P.TOKEN_MANAGE: Scope.ANY, P.COMPONENT_READ: Scope.ANY,
-        P.COMPONENT_EDIT: Scope.OWN_ORG, P.CONTACT_READ: Scope.OWN_ORG,
+        P.PROFILE_READ: Scope.ANY,
+        P.ORGANISATION_READ: Scope.OWN_ORG,
+        P.MEMBER_READ: Scope.OWN_ORG,
+        P.TOKEN_MANAGE: Scope.ANY,
+        P.COMPONENT_READ: Scope.ANY,
+        P.COMPONENT_EDIT: Scope.OWN_ORG,
+        P.CONTACT_READ: Scope.OWN_ORG,
         P.CONTACT_MANAGE: Scope.OWN_ORG,
     },
     Role.VENDOR: {
-        P.PROFILE_READ: Scope.ANY, P.ORGANISATION_READ: Scope.OWN_ORG,
-        P.MEMBER_READ: Scope.OWN_ORG, P.TOKEN_MANAGE: Scope.ANY, P.COMPONENT_READ: Scope.ANY,
+        P.PROFILE_READ: Scope.ANY,
+        P.ORGANISATION_READ: Scope.OWN_ORG,
+        P.MEMBER_READ: Scope.OWN_ORG,
+        P.TOKEN_MANAGE: Scope.ANY,
+        P.COMPONENT_READ: Scope.ANY,
     },
     Role.OPERATOR: {
-        P.PROFILE_READ: Scope.ANY, P.ORGANISATION_READ: Scope.OWN_ORG,
-        P.MEMBER_READ: Scope.OWN_ORG, P.TOKEN_MANAGE: Scope.ANY, P.COMPONENT_READ: Scope.ANY,
+        P.PROFILE_READ: Scope.ANY,
+        P.ORGANISATION_READ: Scope.OWN_ORG,
+        P.MEMBER_READ: Scope.OWN_ORG,
+        P.TOKEN_MANAGE: Scope.ANY,
+        P.COMPONENT_READ: Scope.ANY,
     },
     Role.OBSERVER: {P.PROFILE_READ: Scope.ANY, P.COMPONENT_READ: Scope.ANY},
 }
@@ -96,8 +124,7 @@ def test_only_sirt_organisations_hold_sirt_roles() -> None:
 
 def _actor(kind: OrgKind, *roles: Role, org: int = 1, **kw: object) -> Actor:
     kw.setdefault("mfa_verified", True)
-    return Actor(user_id=UserId(7), org_id=OrgId(org), org_kind=kind, roles=frozenset(roles),
-                 **kw)  # type: ignore[arg-type]
+    return Actor(user_id=UserId(7), org_id=OrgId(org), org_kind=kind, roles=frozenset(roles), **kw)  # type: ignore[arg-type]
 
 
 def test_anonymous_is_denied_everything_with_a_reason() -> None:
@@ -117,8 +144,13 @@ def test_deactivated_user_is_denied() -> None:
 
 
 def test_sirt_staff_need_a_verified_second_factor() -> None:
-    unverified = Actor(user_id=UserId(1), org_id=OrgId(1), org_kind=OrgKind.SIRT,
-                       roles=frozenset({Role.COORDINATOR}), mfa_verified=False)
+    unverified = Actor(
+        user_id=UserId(1),
+        org_id=OrgId(1),
+        org_kind=OrgKind.SIRT,
+        roles=frozenset({Role.COORDINATOR}),
+        mfa_verified=False,
+    )
     decision = authorize(unverified, P.COMPONENT_CREATE)
     assert not decision
     assert "two-factor" in decision.reason
@@ -126,11 +158,20 @@ def test_sirt_staff_need_a_verified_second_factor() -> None:
 
 
 def test_enrolled_non_sirt_user_must_verify_too() -> None:
-    actor = Actor(user_id=UserId(1), org_id=OrgId(1), org_kind=OrgKind.FINDER,
-                  roles=frozenset({Role.REPORTER}), mfa_enrolled=True)
+    actor = Actor(
+        user_id=UserId(1),
+        org_id=OrgId(1),
+        org_kind=OrgKind.FINDER,
+        roles=frozenset({Role.REPORTER}),
+        mfa_enrolled=True,
+    )
     assert not authorize(actor, P.PROFILE_READ)
-    plain = Actor(user_id=UserId(1), org_id=OrgId(1), org_kind=OrgKind.FINDER,
-                  roles=frozenset({Role.REPORTER}))
+    plain = Actor(
+        user_id=UserId(1),
+        org_id=OrgId(1),
+        org_kind=OrgKind.FINDER,
+        roles=frozenset({Role.REPORTER}),
+    )
     assert authorize(plain, P.PROFILE_READ)
 
 
@@ -150,8 +191,12 @@ def test_admin_manages_members_of_own_organisation_only() -> None:
 
 
 def test_token_scope_limits_the_user() -> None:
-    actor = _actor(OrgKind.SIRT, Role.COORDINATOR,
-                   token_scopes=frozenset({P.COMPONENT_READ}), mfa_verified=False)
+    actor = _actor(
+        OrgKind.SIRT,
+        Role.COORDINATOR,
+        token_scopes=frozenset({P.COMPONENT_READ}),
+        mfa_verified=False,
+    )
     assert authorize(actor, P.COMPONENT_READ)  # tokens are not asked for a second factor
     decision = authorize(actor, P.COMPONENT_CREATE)
     assert not decision
@@ -173,29 +218,44 @@ resources_st = st.one_of(
 )
 
 
-@given(roles=roles_st, kind=kinds_st, perm=perms_st, resource=resources_st,
-       org=st.integers(1, 4), scopes=st.frozensets(perms_st))
+@given(
+    roles=roles_st,
+    kind=kinds_st,
+    perm=perms_st,
+    resource=resources_st,
+    org=st.integers(1, 4),
+    scopes=st.frozensets(perms_st),
+)
 def test_a_token_never_grants_more_than_its_user_has(
-    roles: frozenset[Role], kind: OrgKind, perm: Permission,
-    resource: OrgResource | OwnedResource | None, org: int, scopes: frozenset[Permission],
+    roles: frozenset[Role],
+    kind: OrgKind,
+    perm: Permission,
+    resource: OrgResource | OwnedResource | None,
+    org: int,
+    scopes: frozenset[Permission],
 ) -> None:
-    user = Actor(user_id=UserId(1), org_id=OrgId(org), org_kind=kind, roles=roles,
-                 mfa_verified=True)
-    token = Actor(user_id=UserId(1), org_id=OrgId(org), org_kind=kind, roles=roles,
-                  token_scopes=scopes)
+    user = Actor(
+        user_id=UserId(1), org_id=OrgId(org), org_kind=kind, roles=roles, mfa_verified=True
+    )
+    token = Actor(
+        user_id=UserId(1), org_id=OrgId(org), org_kind=kind, roles=roles, token_scopes=scopes
+    )
     if authorize(token, perm, resource):
         assert authorize(user, perm, resource)
         assert perm in scopes
 
 
-@given(roles=roles_st, kind=kinds_st, perm=perms_st, resource=resources_st,
-       org=st.integers(1, 4))
+@given(roles=roles_st, kind=kinds_st, perm=perms_st, resource=resources_st, org=st.integers(1, 4))
 def test_allowed_implies_role_grants_the_permission(
-    roles: frozenset[Role], kind: OrgKind, perm: Permission,
-    resource: OrgResource | OwnedResource | None, org: int,
+    roles: frozenset[Role],
+    kind: OrgKind,
+    perm: Permission,
+    resource: OrgResource | OwnedResource | None,
+    org: int,
 ) -> None:
-    actor = Actor(user_id=UserId(1), org_id=OrgId(org), org_kind=kind, roles=roles,
-                  mfa_verified=True)
+    actor = Actor(
+        user_id=UserId(1), org_id=OrgId(org), org_kind=kind, roles=roles, mfa_verified=True
+    )
     decision = authorize(actor, perm, resource)
     assert bool(decision) == decision.allowed
     if decision:

@@ -103,3 +103,33 @@ def test_changing_the_actor_is_detected() -> None:
     _three_events()
     _raw("UPDATE {table} SET actor_user_id = %s WHERE seq = %s", [42, 1])
     assert audit_chain_verify().first_bad_seq == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_keep_one_unbroken_chain() -> None:
+    """Several threads appending at once (PostgreSQL row lock on the head)."""
+    if connection.vendor == "sqlite":
+        pytest.skip("the in-memory SQLite test database is shared-cache; see test_cli for files")
+    import threading
+
+    from django.db import connections
+
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            for i in range(5):
+                organisation_create(actor=SYSTEM, name=f"Org {n}-{i}", kind="finder")
+        except BaseException as exc:  # noqa: BLE001  (collected and re-raised below)
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(AuditEvent.objects.values_list("seq", flat=True)) == list(range(1, 21))
+    assert audit_chain_verify().ok

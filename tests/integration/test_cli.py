@@ -220,3 +220,22 @@ def test_serve_runs_a_real_server_with_demo_data(tmp_path: Path) -> None:
         out, _ = proc.communicate(timeout=60)
     assert "coordinator@akrites.example" in out
     assert (tmp_path / "static" / "akrites" / "app.css").exists()
+
+
+def test_concurrent_processes_share_one_audit_chain(tmp_path: Path) -> None:
+    """Several `akrites` processes writing the same SQLite file at once."""
+    assert run(tmp_path, "migrate").returncode == 0
+    env = {**os.environ, "AKRITES_DATA_DIR": str(tmp_path), "AKRITES_DATABASE_URL": ""}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "akrites", "org", "create", f"Org {i}", "--kind", "finder"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for i in range(6)
+    ]
+    results = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 6, results
+    verify = run(tmp_path, "audit", "verify")
+    assert verify.returncode == 0, verify.stderr
+    assert "6 events verified" in verify.stdout

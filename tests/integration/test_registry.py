@@ -157,8 +157,10 @@ def test_contact_with_valid_openpgp_key_records_fingerprint(coord: User) -> None
     ("key", "fragment"),
     [
         (
-            "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nnot base64\n"
-            "-----END PGP PUBLIC KEY BLOCK-----",
+            (
+                "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nnot base64\n"
+                "-----END PGP PUBLIC KEY BLOCK-----"
+            ),
             "not a valid OpenPGP public key",
         ),
         ("hello", "not a valid OpenPGP public key"),

@@ -61,9 +61,15 @@ class Weights:
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    """Bands by estimated probability: auto-merge only when a mistake is unlikely."""
+    """Bands by estimated probability that the report shows the matched case's flaw.
 
-    auto: float = 0.95
+    Auto-merging asks for 98%: merging two distinct flaws is worse than missing a duplicate,
+    and one wrong join pairs the report with every report of the case, so the precision of
+    pairs falls below the precision of decisions. Below 50% a match is not worth a
+    coordinator's time.
+    """
+
+    auto: float = 0.98
     suggest: float = 0.5
 
     def __post_init__(self) -> None:

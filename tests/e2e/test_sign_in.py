@@ -147,11 +147,19 @@ def test_a_first_wrong_enrolment_code_is_called_wrong_not_throttled(page: Page) 
     expect(page.get_by_role("alert")).to_contain_text("That code is not valid", timeout=2_000)
 
 
-def test_sign_out_ends_the_session(page: Page) -> None:
+def test_sign_out_from_the_top_bar_ends_the_session(page: Page) -> None:
     reporter = make_user(OrgKind.FINDER, Role.REPORTER)
     sign_in(page, reporter.email)
+    # The top bar names the account on every page, not only on the dashboard.
+    top_bar = page.get_by_role("banner")
+    top_bar.get_by_role("link", name=reporter.email).click()
+    expect(page).to_have_url(at("/account/"))
+    account = page.locator("dl.kv")
+    expect(account).to_contain_text(reporter.email)
+    expect(account).to_contain_text(reporter.organisation.name)
+    expect(top_bar).to_contain_text(reporter.organisation.name)
 
-    page.get_by_role("banner").get_by_role("button", name="Sign out").click()
+    top_bar.get_by_role("button", name="Sign out").click()
 
     expect(page).to_have_url(at("/login/"))
     expect(page.get_by_role("button", name="Sign out")).to_have_count(0)

@@ -9,7 +9,7 @@ for callers that let the engine decide, such as the `akrites dedup cluster` comm
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from akrites.domain.dedup.features import Extractor, Hasher, process_hasher
 from akrites.domain.dedup.identity import AliasTable
@@ -38,8 +38,8 @@ _VOTE_ANCHOR = 0.25
 
 @dataclass(frozen=True, slots=True)
 class EngineConfig:
-    weights: Weights = Weights()
-    thresholds: Thresholds = Thresholds()
+    weights: Weights = field(default_factory=Weights)
+    thresholds: Thresholds = field(default_factory=Thresholds)
     max_cases: int = 12  # candidate cases scored in full, best voted first
     max_members: int = 8  # reports compared per candidate case
 

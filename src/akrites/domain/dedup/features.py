@@ -21,16 +21,16 @@ from dataclasses import dataclass, field
 
 from akrites.domain.dedup import text as text_features
 from akrites.domain.dedup.identity import AliasTable, family_key, repository_of
-from akrites.domain.dedup.model import RangeKind, Report
+from akrites.domain.dedup.model import EventKind, RangeKind, Report
 from akrites.domain.dedup.urls import (
     SPECIFIC_KINDS,
     Ref,
     RefKind,
     commit_key,
+    looks_like_commit,
     parse_reference,
     urls_in_text,
 )
-from akrites.domain.dedup.weakness import Weakness, classes_in_text, classes_of_cwes
 from akrites.domain.dedup.versions import (
     Interval,
     fixed_from_text,
@@ -38,6 +38,7 @@ from akrites.domain.dedup.versions import (
     intervals_from_ranges,
     intervals_from_text,
 )
+from akrites.domain.dedup.weakness import Weakness, classes_in_text, classes_of_cwes
 
 Hasher = Callable[[str], int]
 _MASK32 = 0xFFFFFFFF
@@ -206,26 +207,28 @@ def winnow(items: list[str], window: int) -> list[int]:
 
 
 def _references(report: Report) -> tuple[list[Ref], set[str]]:
-    refs: list[Ref] = []
-    for url in report.references:
-        if (ref := parse_reference(url)) is not None:
-            refs.append(ref)
+    refs = [ref for url in report.references if (ref := parse_reference(url)) is not None]
     # Links written in the text count, except links to a file at some revision: those
     # point at code, and the revision is a snapshot, not a fix.
-    for url in urls_in_text(report.text):
-        if (ref := parse_reference(url)) is not None and ref.kind in SPECIFIC_KINDS:
-            refs.append(ref)
-    for package in report.packages:
-        for version_range in package.ranges:
-            if version_range.kind is not RangeKind.GIT:
-                continue
-            for event in version_range.events:
-                if event.version and event.version != "0" and event.kind.value == "fixed":
-                    url = f"{version_range.repo or 'git'}@{event.version}"
-                    refs.append(Ref(RefKind.COMMIT, commit_key(event.version), "", url))
-    for alias in report.aliases:
-        if alias.strip():
-            refs.append(Ref(RefKind.ISSUE, "alias:" + alias.strip().upper(), "", alias))
+    refs.extend(
+        ref
+        for url in urls_in_text(report.text)
+        if (ref := parse_reference(url)) is not None and ref.kind in SPECIFIC_KINDS
+    )
+    # Git ranges name the fix commit itself.
+    refs.extend(
+        Ref(RefKind.COMMIT, commit_key(event.version), "", f"{rng.repo or 'git'}@{event.version}")
+        for package in report.packages
+        for rng in package.ranges
+        if rng.kind is RangeKind.GIT
+        for event in rng.events
+        if event.kind is EventKind.FIXED and looks_like_commit(event.version)
+    )
+    refs.extend(
+        Ref(RefKind.ISSUE, "alias:" + alias.strip().upper(), "", alias)
+        for alias in report.aliases
+        if alias.strip()
+    )
     repos = {ref.repo for ref in refs if ref.repo}
     return refs, repos
 

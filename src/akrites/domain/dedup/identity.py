@@ -96,8 +96,7 @@ def normalise_name(ecosystem: str, name: str) -> str:
 def _normalise_go_path(path: str) -> str:
     cleaned = path.strip().strip("/")
     for prefix in ("https://", "http://"):
-        if cleaned.startswith(prefix):
-            cleaned = cleaned[len(prefix) :]
+        cleaned = cleaned.removeprefix(prefix)
     host, _, rest = cleaned.partition("/")
     host = host.lower()
     if host in _FORGE_HOSTS:

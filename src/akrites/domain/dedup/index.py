@@ -12,7 +12,6 @@ ended with those pairs.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -79,18 +78,18 @@ class CandidateIndex:
             return len(posting)
         return len({self._case_of[s] for s in posting})
 
-    def candidates(self, keys: Iterable[tuple[int, float]]) -> Counter[CaseId]:
+    def candidates(self, keys: Iterable[tuple[int, float]]) -> dict[CaseId, float]:
         """Cases sharing any of the (key, vote) pairs, with the summed votes per case.
 
         A case gets each key's vote once however many of its reports carry the key.
         """
-        votes: Counter[CaseId] = Counter()
+        votes: dict[CaseId, float] = {}
         for key, vote in keys:
             posting = self._postings.get(key)
             if not posting or len(posting) > COMMON:
                 continue
             for case_id in {self._case_of[s] for s in posting}:
-                votes[case_id] += vote
+                votes[case_id] = votes.get(case_id, 0.0) + vote
         return votes
 
     def member_fingerprints(self, case_id: CaseId, limit: int) -> list[Fingerprint]:

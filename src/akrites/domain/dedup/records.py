@@ -71,7 +71,9 @@ def _packages(record: Mapping[str, Any]) -> list[AffectedPackage]:
         raise InvalidInput("affected must be a list", field="affected")
     for position, entry in enumerate(affected):
         if not isinstance(entry, Mapping):
-            raise InvalidInput("each affected entry must be an object", field=f"affected[{position}]")
+            raise InvalidInput(
+                "each affected entry must be an object", field=f"affected[{position}]"
+            )
         package = entry.get("package") or {}
         ecosystem, name = _identity(package, f"affected[{position}].package")
         if not name:
@@ -81,15 +83,11 @@ def _packages(record: Mapping[str, Any]) -> list[AffectedPackage]:
                 ecosystem=ecosystem,
                 name=name,
                 ranges=tuple(_ranges(entry.get("ranges"), f"affected[{position}].ranges")),
-                versions=tuple(
-                    _strings(entry.get("versions"), f"affected[{position}].versions")
-                ),
+                versions=tuple(_strings(entry.get("versions"), f"affected[{position}].versions")),
             )
         )
     top_ecosystem, top_name = _identity(record, "package")
-    if top_name and not any(
-        p.name == top_name and p.ecosystem == top_ecosystem for p in packages
-    ):
+    if top_name and not any(p.name == top_name and p.ecosystem == top_ecosystem for p in packages):
         packages.insert(0, AffectedPackage(ecosystem=top_ecosystem, name=top_name))
     return packages
 

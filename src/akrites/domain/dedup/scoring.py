@@ -163,9 +163,9 @@ def against_case(best: list[Evidence], others: list[list[Evidence]]) -> list[Evi
     worst: Evidence | None = None
     for evidence in others:
         for item in evidence:
-            if item.kind in CONTRADICTIONS and item.kind not in seen:
-                if worst is None or item.weight < worst.weight:
-                    worst = item
+            contradicts = item.kind in CONTRADICTIONS and item.kind not in seen
+            if contradicts and (worst is None or item.weight < worst.weight):
+                worst = item
     if worst is None:
         return best
     return [*best, Evidence(worst.kind, worst.weight, f"with another report: {worst.detail}")]
@@ -186,9 +186,7 @@ def _package(query: Query, other: Fingerprint, weights: Weights, out: list[Evide
         )
         return
     if mine.families and other.families:
-        out.append(
-            Evidence(EvidenceKind.PACKAGE, weights.package_mismatch, "no package in common")
-        )
+        out.append(Evidence(EvidenceKind.PACKAGE, weights.package_mismatch, "no package in common"))
 
 
 def _rarity(weights: Weights, base: float, cases: int) -> float:
@@ -341,16 +339,19 @@ def _versions(mine: Fingerprint, other: Fingerprint, weights: Weights, out: list
     if mine.fixed & other.fixed:
         out.append(Evidence(EvidenceKind.VERSION, weights.version, "same fixed version"))
         return
-    if mine.intervals and other.intervals:
-        if not any(a.overlaps(b) for a in mine.intervals for b in other.intervals):
-            out.append(
-                Evidence(
-                    EvidenceKind.VERSION_CONFLICT,
-                    weights.version_conflict,
-                    "affected version ranges do not overlap",
-                )
+    if (
+        mine.intervals
+        and other.intervals
+        and not any(a.overlaps(b) for a in mine.intervals for b in other.intervals)
+    ):
+        out.append(
+            Evidence(
+                EvidenceKind.VERSION_CONFLICT,
+                weights.version_conflict,
+                "affected version ranges do not overlap",
             )
-            return
+        )
+        return
     if mine.fixed and other.fixed:
         out.append(
             Evidence(

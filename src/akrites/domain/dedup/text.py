@@ -38,19 +38,25 @@ _NOT_CODE_SUFFIXES = frozenset(
 _CONTENT_WORD = re.compile(r"[a-z][a-z0-9_]*")
 # Function words and the vocabulary every advisory uses: they say nothing about which flaw.
 STOP_WORDS = frozenset(
-    """a an the and or nor of to in on for with by from as at is are was were be been being
-    this that these those it its via which who whom whose what when where while than then
-    there their they them can could may might will would should must shall not no yes if but
-    also any all some such other another into onto over under before after prior through
-    up down out about more most less least only both each either neither same very just
-    version versions affected affects affecting issue issues vulnerability vulnerabilities
-    vulnerable allows allow allowed allowing attacker attackers remote user users using use
-    used does did do done has have had because due fixed fix fixes patched patch patches
-    upgrade upgrading release released releases package packages library project
-    exists exist earlier later older newer lead leads leading result results resulting
-    cause causes caused possible potentially potential arbitrary malicious specially
-    crafted certain unspecified vectors impact summary details description note""".split()
-)
+    {"a", "an", "the", "and", "or", "nor", "of", "to", "in", "on", "for", "with", "by", "from",
+     "as", "at", "is", "are", "was", "were", "be", "been", "being", "this", "that", "these",
+     "those", "it", "its", "via", "which", "who", "whom", "whose", "what", "when", "where",
+     "while", "than", "then", "there", "their", "they", "them", "can", "could", "may", "might",
+     "will", "would", "should", "must", "shall", "not", "no", "yes", "if", "but", "also",
+     "any", "all", "some", "such", "other", "another", "into", "onto", "over", "under",
+     "before", "after", "prior", "through", "up", "down", "out", "about", "more", "most",
+     "less", "least", "only", "both", "each", "either", "neither", "same", "very", "just",
+     "version", "versions", "affected", "affects", "affecting", "issue", "issues",
+     "vulnerability", "vulnerabilities", "vulnerable", "allows", "allow", "allowed",
+     "allowing", "attacker", "attackers", "remote", "user", "users", "using", "use", "used",
+     "does", "did", "do", "done", "has", "have", "had", "because", "due", "fixed", "fix",
+     "fixes", "patched", "patch", "patches", "upgrade", "upgrading", "release", "released",
+     "releases", "package", "packages", "library", "project", "exists", "exist", "earlier",
+     "later", "older", "newer", "lead", "leads", "leading", "result", "results", "resulting",
+     "cause", "causes", "caused", "possible", "potentially", "potential", "arbitrary",
+     "malicious", "specially", "crafted", "certain", "unspecified", "vectors", "impact",
+     "summary", "details", "description", "note"}
+)  # fmt: skip
 
 
 def clean(text: str) -> str:

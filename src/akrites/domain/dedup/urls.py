@@ -61,8 +61,10 @@ def commit_key(sha: str) -> str:
 def looks_like_commit(word: str) -> bool:
     """A 7-40 hex word with both a digit and a letter (so not a year, not `deadbeef`... mostly)."""
     lowered = word.lower()
-    return bool(_HEX.match(lowered)) and any(c.isdigit() for c in lowered) and any(
-        c.isalpha() for c in lowered
+    return (
+        bool(_HEX.match(lowered))
+        and any(c.isdigit() for c in lowered)
+        and any(c.isalpha() for c in lowered)
     )
 
 
@@ -86,7 +88,10 @@ def parse_reference(url: str) -> Ref | None:
         forge = _forge_ref(host, path, raw)
         if forge is not None:
             return forge
-    lowered_path = [segment.lower() for segment in path]
+    return _generic_ref(host, [segment.lower() for segment in path], query, url)
+
+
+def _generic_ref(host: str, lowered_path: list[str], query: list[tuple[str, str]], url: str) -> Ref:
     if (uuid := _UUID.search("/".join(lowered_path))) is not None:
         return Ref(RefKind.ISSUE, "uuid:" + uuid.group(0), "", url)
     for segment in lowered_path:

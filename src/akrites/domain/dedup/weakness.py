@@ -64,7 +64,7 @@ _PATTERNS: dict[Weakness, str] = {
     Weakness.HTTP_SMUGGLING: r"request smuggling|response splitting|crlf injection|header "
     r"injection",
 }
-_COMPILED = {weakness: re.compile(pattern, re.IGNORECASE) for weakness, pattern in _PATTERNS.items()}
+_COMPILED = {weakness: re.compile(rx, re.IGNORECASE) for weakness, rx in _PATTERNS.items()}
 
 _CWE_CLASSES: dict[int, Weakness] = {
     79: Weakness.XSS, 80: Weakness.XSS, 83: Weakness.XSS, 87: Weakness.XSS,

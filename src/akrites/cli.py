@@ -294,20 +294,28 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    from akrites.domain.permissions import render_markdown
+    from akrites.domain import lifecycle, permissions
 
-    target = Path(args.out)
-    text = render_markdown()
-    if args.check:
+    out = Path(args.out)
+    generated = {
+        out / "permissions.md": permissions.render_markdown(),
+        out / "lifecycle.md": lifecycle.render_markdown(),
+    }
+    stale = []
+    for target, text in generated.items():
         current = target.read_text(encoding="utf-8") if target.exists() else ""
-        if current != text:
-            print(f"{target} is out of date: run 'akrites docs'", file=sys.stderr)
-            return 1
-        print(f"{target} is up to date")
-        return 0
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
-    print(f"wrote {target}")
+        if current == text:
+            continue
+        if args.check:
+            stale.append(str(target))
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        print(f"wrote {target}")
+    if stale:
+        print(f"out of date: {', '.join(stale)}: run 'akrites docs'", file=sys.stderr)
+        return 1
+    print("generated docs are up to date" if args.check else "docs written")
     return 0
 
 
@@ -422,8 +430,8 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (every command,
     )
 
     add("check", cmd_check, "Check configuration, database and migrations.")
-    p = add("docs", cmd_docs, "Regenerate docs/permissions.md from the permission matrix.")
-    p.add_argument("--out", default="docs/permissions.md")
+    p = add("docs", cmd_docs, "Regenerate docs/permissions.md and docs/lifecycle.md from data.")
+    p.add_argument("--out", default="docs", help="folder (default docs)")
     p.add_argument("--check", action="store_true", help="fail if the file is out of date")
 
     dedup = add("dedup", cmd_dedup, "Run the deduplication engine alone (no server).")

@@ -33,6 +33,14 @@ CHROMIUM_ARGS = [
 REQUIRE_ENV = "AKRITES_REQUIRE_E2E"
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run browser tests last. Playwright's event loop stays registered as running in the
+    main thread until the session ends, which would change how later tests see Django
+    (async-safety checks, per-context DB connections, async_to_sync refusing to run)."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+
+
 @pytest.fixture(scope="session")
 def playwright(django_db_setup: None) -> Iterator[Playwright]:
     if not CHROMIUM.exists():
@@ -83,8 +91,9 @@ def watch(live_server: Any) -> PageWatch:
 def context(browser: Browser, live_server: Any, watch: PageWatch) -> Iterator[BrowserContext]:
     context = browser.new_context(base_url=live_server.url)
     context.set_default_timeout(10_000)
-    context.expose_binding("__akritesCspViolation",
-                           lambda _source, text: watch.csp_violations.append(text))
+    context.expose_binding(
+        "__akritesCspViolation", lambda _source, text: watch.csp_violations.append(text)
+    )
     context.add_init_script(_REPORT_CSP_VIOLATIONS)
     yield context
     context.close()
@@ -101,4 +110,3 @@ def page(context: BrowserContext, watch: PageWatch) -> Iterator[Page]:
     problems = watch.problems()
     if problems:
         pytest.fail("the browser reported problems:\n" + "\n".join(problems), pytrace=False)
-

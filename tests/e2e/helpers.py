@@ -26,8 +26,9 @@ def totp_code(device: TOTPDevice) -> str:
     return code_for_key(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
 
 
-def code_for_key(key: bytes, *, step: int = 30, t0: int = 0, digits: int = 6,
-                 drift: int = 0) -> str:
+def code_for_key(
+    key: bytes, *, step: int = 30, t0: int = 0, digits: int = 6, drift: int = 0
+) -> str:
     value = totp(key, step=step, t0=t0, digits=digits, drift=drift)
     return f"{value:0{digits}d}"
 
@@ -45,8 +46,9 @@ def submit_password(page: Page, email: str, password: str = PASSWORD) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def sign_in(page: Page, email: str, password: str = PASSWORD, *,
-            device: TOTPDevice | None = None) -> None:
+def sign_in(
+    page: Page, email: str, password: str = PASSWORD, *, device: TOTPDevice | None = None
+) -> None:
     """Sign in through the real form, and with ``device`` pass the second factor too;
     returns on the dashboard."""
     submit_password(page, email, password)
@@ -63,8 +65,9 @@ def run_queued_jobs() -> None:
     watched = (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)
     saved = {s: signal.getsignal(s) for s in watched}
     try:
-        call_command("db_worker", batch=True, queue_name="*", reload=False,
-                     startup_delay=False, verbosity=0)
+        call_command(
+            "db_worker", batch=True, queue_name="*", reload=False, startup_delay=False, verbosity=0
+        )
     finally:
         for sig, handler in saved.items():  # the worker leaves its own shutdown handlers
             signal.signal(sig, handler)
@@ -93,8 +96,7 @@ class PageWatch:
         self.console_errors.append(f"{message.text} ({url})")
 
     def on_response(self, response: Response) -> None:
-        if response.request.resource_type != "document" or not response.url.startswith(
-                self.origin):
+        if response.request.resource_type != "document" or not response.url.startswith(self.origin):
             return
         if 300 <= response.status < 400:
             return  # a redirect is not a page anyone sees
@@ -103,8 +105,11 @@ class PageWatch:
         self.documents.append(response)
 
     def pages_without_csp(self) -> list[str]:
-        return [f"{r.status} {r.url}" for r in self.documents
-                if not r.header_value("content-security-policy")]
+        return [
+            f"{r.status} {r.url}"
+            for r in self.documents
+            if not r.header_value("content-security-policy")
+        ]
 
     def problems(self) -> list[str]:
         return [

@@ -21,7 +21,8 @@ pytestmark = pytest.mark.e2e
 
 
 def test_reporter_creates_an_api_token_uses_it_and_revokes_it(
-        page: Page, playwright: Playwright, live_server: Any) -> None:
+    page: Page, playwright: Playwright, live_server: Any
+) -> None:
     reporter = make_user(OrgKind.FINDER, Role.REPORTER)
     sign_in(page, reporter.email)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="API tokens").click()
@@ -56,7 +57,8 @@ def test_reporter_creates_an_api_token_uses_it_and_revokes_it(
         assert me["via_token"] is True
 
         page.get_by_role("row").filter(has_text="scanner in CI").get_by_role(
-            "button", name="Revoke").click()
+            "button", name="Revoke"
+        ).click()
 
         expect(page.get_by_role("status")).to_contain_text("The token was revoked.")
         row = page.get_by_role("row").filter(has_text="scanner in CI")
@@ -75,8 +77,7 @@ def test_reporter_creates_an_api_token_uses_it_and_revokes_it(
 def test_org_admin_adds_a_member_who_sets_a_password_from_the_emailed_link(page: Page) -> None:
     admin = make_user(OrgKind.VENDOR, Role.ADMIN)
     sign_in(page, admin.email)
-    page.get_by_role("navigation", name="Main").get_by_role(
-        "link", name="My organisation").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My organisation").click()
     expect(page).to_have_url(at("/organisation/"))
     expect(page.get_by_role("heading", name=admin.organisation.name, exact=True)).to_be_visible()
 
@@ -109,13 +110,14 @@ def test_org_admin_adds_a_member_who_sets_a_password_from_the_emailed_link(page:
     page.get_by_role("banner").get_by_role("button", name="Sign out").click()
     page.goto(urlsplit(link.group(0)).path)  # the mail names the configured public URL
     expect(page.get_by_role("heading", name="Choose your password")).to_be_visible()
-    page.get_by_label(re.compile(r"^New password(?! confirmation)")).fill("Orchid-lantern-4471-river")
-    page.get_by_label("New password confirmation").fill("Orchid-lantern-4471-river")
+    password = "Orchid-lantern-4471-river"
+    page.get_by_label(re.compile(r"^New password(?! confirmation)")).fill(password)
+    page.get_by_label("New password confirmation").fill(password)
     page.get_by_role("button", name="Set password").click()
 
     expect(page).to_have_url(at("/login/"))
     expect(page.get_by_text("Your password is set.")).to_be_visible()
-    sign_in(page, "new.member@vendor.example", "Orchid-lantern-4471-river")
+    sign_in(page, "new.member@vendor.example", password)
     expect(page.get_by_role("heading", name="Welcome, Nia Member")).to_be_visible()
 
     # The link works once.

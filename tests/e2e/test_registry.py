@@ -98,12 +98,14 @@ def test_component_search_filters_the_list_as_you_type(page: Page) -> None:
 def test_maintainer_edits_own_component_but_cannot_classify_or_register(page: Page) -> None:
     org: Organisation = OrganisationFactory(kind=OrgKind.MAINTAINER.value, name="Widget Team")
     maintainer = make_user(OrgKind.MAINTAINER, Role.MAINTAINER, org=org)
-    component = ComponentFactory(purl="pkg:pypi/widget", name="widget", maintainer_org=org,
-                                 description="Old words.")
+    component = ComponentFactory(
+        purl="pkg:pypi/widget", name="widget", maintainer_org=org, description="Old words."
+    )
     sign_in(page, maintainer.email)
 
     own = page.locator("section").filter(
-        has=page.get_by_role("heading", name="Your organisation's components"))
+        has=page.get_by_role("heading", name="Your organisation's components")
+    )
     expect(own.get_by_role("link", name="pkg:pypi/widget")).to_be_visible()
 
     own.get_by_role("link", name="pkg:pypi/widget").click()

@@ -19,13 +19,14 @@ from tests.e2e.helpers import (
     submit_password,
     totp_code,
 )
-from tests.factories import make_user
+from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.e2e
 
 
 def test_wrong_password_is_refused_and_the_right_one_opens_the_reporter_dashboard(
-        page: Page) -> None:
+    page: Page,
+) -> None:
     reporter = make_user(OrgKind.FINDER, Role.REPORTER)
 
     submit_password(page, reporter.email, "not the password at all")
@@ -35,7 +36,7 @@ def test_wrong_password_is_refused_and_the_right_one_opens_the_reporter_dashboar
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     expect(page.get_by_label("Email")).to_have_value(reporter.email)
 
-    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
     expect(page).to_have_url(at("/"))
@@ -90,7 +91,8 @@ def test_sirt_coordinator_passes_the_second_factor_and_walks_the_sirt_pages(page
 
 
 def test_sirt_user_without_authenticator_enrols_one_before_reaching_the_dashboard(
-        page: Page) -> None:
+    page: Page,
+) -> None:
     analyst = make_user(OrgKind.SIRT, Role.ANALYST)
 
     submit_password(page, analyst.email)
@@ -130,10 +132,14 @@ def test_sirt_user_without_authenticator_enrols_one_before_reaching_the_dashboar
     assert TOTPDevice.objects.filter(user=analyst, confirmed=True).count() == 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "app bug: two_factor_view (enrolment branch) asks verify_is_allowed() after "
-    "totp_confirm() has already counted the failure, so the very first wrong code is "
-    "reported as 'Too many wrong codes in a row'"))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "app bug: two_factor_view (enrolment branch) asks verify_is_allowed() after "
+        "totp_confirm() has already counted the failure, so the very first wrong code is "
+        "reported as 'Too many wrong codes in a row'"
+    ),
+)
 def test_a_first_wrong_enrolment_code_is_called_wrong_not_throttled(page: Page) -> None:
     analyst = make_user(OrgKind.SIRT, Role.ANALYST)
     submit_password(page, analyst.email)

@@ -127,6 +127,8 @@ def test_token_is_stored_hashed_and_shown_once() -> None:
         Permission.ORGANISATION_READ,
         Permission.MEMBER_READ,
         Permission.COMPONENT_READ,
+        Permission.REPORT_READ,
+        Permission.CASE_READ,
     }
 
 

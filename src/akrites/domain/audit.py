@@ -35,6 +35,7 @@ class AuditAction(StrEnum):
     COMPONENT_UPDATED = "component.updated"
     CONTACT_ADDED = "contact.added"
     CONTACT_REMOVED = "contact.removed"
+    CASE_TRANSITIONED = "case.transitioned"
 
 
 @dataclass(frozen=True, slots=True)

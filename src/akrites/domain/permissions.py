@@ -28,6 +28,13 @@ class Permission(StrEnum):
     CONTACT_MANAGE = "registry:contact:manage"
     AUDIT_READ = "audit:event:read"
     AUDIT_VERIFY = "audit:chain:verify"
+    REPORT_SUBMIT = "intake:report:submit"
+    REPORT_READ = "intake:report:read"
+    CASE_READ = "cases:case:read"
+    CASE_TRIAGE = "cases:case:triage"
+    CASE_COORDINATE = "cases:case:coordinate"
+    CASE_FIX = "cases:case:fix"
+    CASE_PUBLISH = "cases:case:publish"
 
 
 class Role(StrEnum):
@@ -56,6 +63,7 @@ class Scope(StrEnum):
 
     ANY = "any"  # every resource of that type
     OWN_ORG = "own-org"  # only resources owned by (or being) the actor's organisation
+    PARTICIPANT = "participant"  # only cases the actor has been read in to
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,22 +96,39 @@ ROLE_GRANTS: Mapping[Role, tuple[Grant, ...]] = {
         Grant(P.CONTACT_MANAGE),
         Grant(P.AUDIT_READ),
         Grant(P.AUDIT_VERIFY),
+        Grant(P.REPORT_SUBMIT),
+        Grant(P.REPORT_READ),
+        Grant(P.CASE_READ),
+        Grant(P.CASE_TRIAGE),
+        Grant(P.CASE_COORDINATE),
+        Grant(P.CASE_FIX),
+        Grant(P.CASE_PUBLISH),
     ),
     Role.ANALYST: (
         *_EVERYONE,
         Grant(P.ORGANISATION_READ),
         Grant(P.ORGANISATION_LIST),
         Grant(P.CONTACT_READ),
+        Grant(P.REPORT_READ),
+        Grant(P.CASE_READ),
+        Grant(P.CASE_TRIAGE),
     ),
-    Role.REPORTER: _EVERYONE,
+    Role.REPORTER: (
+        *_EVERYONE,
+        Grant(P.REPORT_SUBMIT),
+        Grant(P.REPORT_READ, Scope.OWN_ORG),
+        Grant(P.CASE_READ, Scope.PARTICIPANT),
+    ),
     Role.MAINTAINER: (
         *_EVERYONE,
         Grant(P.COMPONENT_EDIT, Scope.OWN_ORG),
         Grant(P.CONTACT_READ, Scope.OWN_ORG),
         Grant(P.CONTACT_MANAGE, Scope.OWN_ORG),
+        Grant(P.CASE_READ, Scope.PARTICIPANT),
+        Grant(P.CASE_FIX, Scope.PARTICIPANT),
     ),
-    Role.VENDOR: _EVERYONE,
-    Role.OPERATOR: _EVERYONE,
+    Role.VENDOR: (*_EVERYONE, Grant(P.CASE_READ, Scope.PARTICIPANT)),
+    Role.OPERATOR: (*_EVERYONE, Grant(P.CASE_READ, Scope.PARTICIPANT)),
     Role.OBSERVER: (Grant(P.PROFILE_READ), Grant(P.COMPONENT_READ)),
 }
 
@@ -152,7 +177,8 @@ def render_markdown() -> str:
         "Generated from `akrites.domain.permissions` by `akrites docs`; do not edit by hand.",
         "",
         "`any`: every resource of that type. `own-org`: only resources of the actor's own",
-        "organisation. Members of organisation kinds "
+        "organisation. `participant`: only cases the user has been read in to.",
+        "Members of organisation kinds "
         + ", ".join(f"`{k}`" for k in sorted(MFA_REQUIRED_KINDS))
         + " must be signed in with two-factor authentication for any permission to apply.",
         "",
@@ -163,7 +189,7 @@ def render_markdown() -> str:
         cells = []
         for role in roles:
             scopes = sorted(g.scope.value for g in ROLE_GRANTS[role] if g.permission is perm)
-            cells.append("any" if Scope.ANY.value in scopes else ", ".join(scopes))
+            cells.append(Scope.ANY.value if Scope.ANY.value in scopes else ", ".join(scopes))
         lines.append(f"| `{perm.value}` | " + " | ".join(cells) + " |")
     lines += ["", "## Roles by organisation kind", "", "| role | organisation kinds |", "|---|---|"]
     for role in roles:

@@ -80,7 +80,14 @@ class OwnedResource:
     owner_org_id: OrgId | None
 
 
-Resource = OrgResource | OwnedResource
+@dataclass(frozen=True, slots=True)
+class CaseResource:
+    """A case: who has been read in to it (need-to-know is per user, not per organisation)."""
+
+    participant_user_ids: frozenset[UserId] = frozenset()
+
+
+Resource = OrgResource | OwnedResource | CaseResource
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +102,21 @@ class Decision:
 def _owner(resource: Resource) -> OrgId | None:
     if isinstance(resource, OrgResource):
         return resource.org_id
-    return resource.owner_org_id
+    if isinstance(resource, OwnedResource):
+        return resource.owner_org_id
+    return None
+
+
+def _scoped_allows(actor: Actor, scopes: set[Scope], resource: Resource) -> bool:
+    if Scope.OWN_ORG in scopes:
+        owner = _owner(resource)
+        if owner is not None and owner == actor.org_id:
+            return True
+    return (
+        Scope.PARTICIPANT in scopes
+        and isinstance(resource, CaseResource)
+        and actor.user_id in resource.participant_user_ids
+    )
 
 
 def authorize(actor: Actor, permission: Permission, resource: Resource | None = None) -> Decision:
@@ -135,18 +156,15 @@ def _decide(
         return Decision(allowed=False, reason=f"your role ({roles}) does not grant '{permission}'")
     if Scope.ANY in scopes:
         return Decision(allowed=True, reason="granted by role")
-    # Only own-organisation grants remain: they need a resource to compare against.
-    if any_resource and actor.org_id is not None:
-        return Decision(allowed=True, reason="granted for your own organisation")
-    if resource is None:
-        return Decision(
-            allowed=False, reason=f"'{permission}' applies only to your own organisation's items"
-        )
-    owner = _owner(resource)
-    if owner is not None and owner == actor.org_id:
-        return Decision(allowed=True, reason="granted for your own organisation")
+    # Only scoped grants remain (own organisation, case participant): they need a resource.
+    if any_resource:
+        return Decision(allowed=True, reason="granted for your own items")
+    if resource is not None and _scoped_allows(actor, scopes, resource):
+        return Decision(allowed=True, reason="granted for your own items")
     return Decision(
-        allowed=False, reason=f"'{permission}' applies only to your own organisation's items"
+        allowed=False,
+        reason=f"'{permission}' applies only to your own organisation's items or to cases "
+        "you have been read in to",
     )
 
 

@@ -22,6 +22,7 @@ from akrites.domain.policy import (
     ANONYMOUS,
     SYSTEM,
     Actor,
+    CaseResource,
     OrgId,
     OrgResource,
     OwnedResource,
@@ -57,6 +58,13 @@ EXPECTED: dict[Role, dict[Permission, Scope]] = {
         P.CONTACT_MANAGE: Scope.ANY,
         P.AUDIT_READ: Scope.ANY,
         P.AUDIT_VERIFY: Scope.ANY,
+        P.REPORT_SUBMIT: Scope.ANY,
+        P.REPORT_READ: Scope.ANY,
+        P.CASE_READ: Scope.ANY,
+        P.CASE_TRIAGE: Scope.ANY,
+        P.CASE_COORDINATE: Scope.ANY,
+        P.CASE_FIX: Scope.ANY,
+        P.CASE_PUBLISH: Scope.ANY,
     },
     Role.ANALYST: {
         P.PROFILE_READ: Scope.ANY,
@@ -66,6 +74,9 @@ EXPECTED: dict[Role, dict[Permission, Scope]] = {
         P.TOKEN_MANAGE: Scope.ANY,
         P.COMPONENT_READ: Scope.ANY,
         P.CONTACT_READ: Scope.ANY,
+        P.REPORT_READ: Scope.ANY,
+        P.CASE_READ: Scope.ANY,
+        P.CASE_TRIAGE: Scope.ANY,
     },
     Role.REPORTER: {
         P.PROFILE_READ: Scope.ANY,
@@ -73,6 +84,9 @@ EXPECTED: dict[Role, dict[Permission, Scope]] = {
         P.MEMBER_READ: Scope.OWN_ORG,
         P.TOKEN_MANAGE: Scope.ANY,
         P.COMPONENT_READ: Scope.ANY,
+        P.REPORT_SUBMIT: Scope.ANY,
+        P.REPORT_READ: Scope.OWN_ORG,
+        P.CASE_READ: Scope.PARTICIPANT,
     },
     Role.MAINTAINER: {
         P.PROFILE_READ: Scope.ANY,
@@ -83,6 +97,8 @@ EXPECTED: dict[Role, dict[Permission, Scope]] = {
         P.COMPONENT_EDIT: Scope.OWN_ORG,
         P.CONTACT_READ: Scope.OWN_ORG,
         P.CONTACT_MANAGE: Scope.OWN_ORG,
+        P.CASE_READ: Scope.PARTICIPANT,
+        P.CASE_FIX: Scope.PARTICIPANT,
     },
     Role.VENDOR: {
         P.PROFILE_READ: Scope.ANY,
@@ -90,6 +106,7 @@ EXPECTED: dict[Role, dict[Permission, Scope]] = {
         P.MEMBER_READ: Scope.OWN_ORG,
         P.TOKEN_MANAGE: Scope.ANY,
         P.COMPONENT_READ: Scope.ANY,
+        P.CASE_READ: Scope.PARTICIPANT,
     },
     Role.OPERATOR: {
         P.PROFILE_READ: Scope.ANY,
@@ -97,6 +114,7 @@ EXPECTED: dict[Role, dict[Permission, Scope]] = {
         P.MEMBER_READ: Scope.OWN_ORG,
         P.TOKEN_MANAGE: Scope.ANY,
         P.COMPONENT_READ: Scope.ANY,
+        P.CASE_READ: Scope.PARTICIPANT,
     },
     Role.OBSERVER: {P.PROFILE_READ: Scope.ANY, P.COMPONENT_READ: Scope.ANY},
 }
@@ -184,6 +202,17 @@ def test_own_org_grant_needs_the_resource_to_be_ours() -> None:
     assert may_ever(maintainer, P.COMPONENT_EDIT)  # the endpoint may be opened
 
 
+def test_participant_grant_needs_the_user_to_be_read_in() -> None:
+    maintainer = _actor(OrgKind.MAINTAINER, Role.MAINTAINER, org=5)
+    read_in = CaseResource(participant_user_ids=frozenset({UserId(7)}))
+    colleague_read_in = CaseResource(participant_user_ids=frozenset({UserId(8)}))
+    assert authorize(maintainer, P.CASE_READ, read_in)
+    assert authorize(maintainer, P.CASE_FIX, read_in)
+    assert not authorize(maintainer, P.CASE_READ, colleague_read_in)
+    assert not authorize(maintainer, P.CASE_READ, OwnedResource(OrgId(5)))
+    assert not authorize(maintainer, P.CASE_PUBLISH, read_in)
+
+
 def test_admin_manages_members_of_own_organisation_only() -> None:
     admin = _actor(OrgKind.VENDOR, Role.ADMIN, org=3)
     assert authorize(admin, P.MEMBER_MANAGE, OrgResource(OrgId(3)))
@@ -213,6 +242,7 @@ kinds_st = st.sampled_from(list(OrgKind))
 perms_st = st.sampled_from(list(Permission))
 resources_st = st.one_of(
     st.none(),
+    st.builds(CaseResource, st.frozensets(st.integers(1, 3).map(UserId))),
     st.builds(OrgResource, st.integers(1, 4).map(OrgId)),
     st.builds(OwnedResource, st.one_of(st.none(), st.integers(1, 4).map(OrgId))),
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from akrites.domain.dedup.features import Extractor, Hasher, process_hasher
+from akrites.domain.dedup.features import Extractor, Fingerprint, Hasher, process_hasher
 from akrites.domain.dedup.identity import AliasTable
 from akrites.domain.dedup.index import CandidateIndex, Snapshot, anchor_key
 from akrites.domain.dedup.model import Band, CaseId, Evidence, MatchResult, Report, ReportId
@@ -83,6 +83,9 @@ class DedupEngine:
 
     def match(self, report: Report) -> MatchResult:
         """The best existing case for `report`, with score, band and evidence. Changes nothing."""
+        return self._match(report)[0]
+
+    def _match(self, report: Report) -> tuple[MatchResult, Fingerprint]:
         fingerprint, labels = self._extractor.extract(report)
         query = prepare(fingerprint, labels)
         votes = self._index.candidates(_query_keys(query))
@@ -102,22 +105,23 @@ class DedupEngine:
                 best = (log_odds, opened, case_id, evidence)
         considered = min(len(ranked), self.config.max_cases)
         if best is None:
-            return MatchResult(report.id, None, 0.0, Band.NEW, (), considered)
+            return MatchResult(report.id, None, 0.0, Band.NEW, (), considered), fingerprint
         score = probability(best[0])
         band = self.config.thresholds.band(score)
-        return MatchResult(report.id, best[2], round(score, 6), band, order(best[3]), considered)
+        result = MatchResult(report.id, best[2], round(score, 6), band, order(best[3]), considered)
+        return result, fingerprint
 
     def ingest(self, report: Report, *, new_case_id: CaseId | None = None) -> Ingested:
         """Match, then join the matched case on an auto band or open a new case.
 
         A new case is named `new_case_id`, or after the report when that is not given.
         """
-        result = self.match(report)
+        result, fingerprint = self._match(report)
         if result.band is Band.AUTO and result.case_id is not None:
             case_id = result.case_id
         else:
             case_id = new_case_id if new_case_id is not None else CaseId(report.id)
-        self.add(report, case_id)
+        self._index.add(report.id, case_id, fingerprint)
         return Ingested(match=result, case_id=case_id)
 
     # -- keeping the index -------------------------------------------------------------------

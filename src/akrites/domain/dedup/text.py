@@ -18,14 +18,10 @@ MAX_SHINGLES = 256  # the first 256 distinct shingles: enough to recognise a cop
 _WORD = re.compile(r"[a-z0-9]+")
 _PLACEHOLDER = re.compile(r"\[id\]", re.IGNORECASE)
 _BACKTICKED = re.compile(r"`([^`\n]{2,80})`")
-_CODEISH = re.compile(
-    r"(?<![\w.])("
-    r"[A-Za-z_][\w$]*(?:(?:\.|::|->|#)[A-Za-z_$][\w$]*)+(?:\(\))?"  # dotted.names, a::b
-    r"|[A-Za-z$]*[a-z][A-Z][\w$]*(?:\(\))?"  # camelCase / PascalCase inner capital
-    r"|[A-Za-z_$][\w$]*_[\w$]*(?:\(\))?"  # snake_case and __dunder__
-    r"|[A-Za-z_][\w$]*\(\)"  # call()
-    r")"
-)
+# A whole token shaped like code: a name, or names joined by `.`, `::`, `->` or `#`.
+_CODE_TOKEN = re.compile(r"[A-Za-z_$][\w$]*(?:(?:\.|::|->|#)[A-Za-z_$][\w$]*)*")
+_CAMEL = re.compile(r"[a-z][A-Z]")
+_TOKEN_EDGES = ".,;:'\"()[]{}<>*`!?"
 _FILE_EXTENSIONS = frozenset(
     {"py", "js", "mjs", "ts", "tsx", "jsx", "go", "rb", "php", "rs", "java", "kt", "scala",
      "c", "cc", "cpp", "h", "hpp", "cs", "swift", "json", "yaml", "yml", "xml", "html", "htm",
@@ -59,9 +55,12 @@ STOP_WORDS = frozenset(
 )  # fmt: skip
 
 
+MAX_TEXT = 4000  # characters read: what identifies a flaw comes first, long tails cost time
+
+
 def clean(text: str) -> str:
-    """Text with URLs and masked-id placeholders removed."""
-    return _PLACEHOLDER.sub(" ", strip_urls(text))
+    """The start of the text, with URLs and masked-id placeholders removed."""
+    return _PLACEHOLDER.sub(" ", strip_urls(text[:MAX_TEXT]))
 
 
 def words(text: str) -> list[str]:
@@ -91,8 +90,21 @@ def identifiers(text: str) -> set[str]:
     for span in _BACKTICKED.findall(text):
         for token in span.split():
             _add_identifier(found, token, is_code=True)
-    for match in _CODEISH.finditer(text):
-        _add_identifier(found, match.group(1), is_code=True)
+    for raw in text.split():
+        token = raw.strip(_TOKEN_EDGES)
+        if len(token) < 3:
+            continue
+        # Cheap tests first: most words are plain prose.
+        looks_like_code = (
+            "_" in token
+            or "." in token
+            or "::" in token
+            or "->" in token
+            or "()" in raw
+            or _CAMEL.search(token) is not None
+        )
+        if looks_like_code and _CODE_TOKEN.fullmatch(token):
+            _add_identifier(found, token, is_code=True)
     return found
 
 

@@ -126,13 +126,11 @@ def canonical_version(version: str) -> str:
 _VERSION = r"v?[0-9]+(?:\.[0-9]+)*(?:[-.]?(?:alpha|beta|rc|pre|post|dev|a|b|p)[-.]?[0-9]*)?"
 _BEFORE = re.compile(
     r"(?:before|prior to|<|fixed in|patched in|upgrade to|lower than|older than|earlier than)"
-    r"\s*(?:version\s+|versions\s+)?(" + _VERSION + r")",
-    re.IGNORECASE,
+    r"\s*(?:version\s+|versions\s+)?(" + _VERSION + r")"
 )
 _UP_TO = re.compile(
     r"(?:through|<=|up to|until)\s*(?:version\s+|versions\s+)?(" + _VERSION + ")"
-    r"|(" + _VERSION + r")\s+and\s+(?:earlier|below|prior|older)",
-    re.IGNORECASE,
+    r"|(" + _VERSION + r")\s+and\s+(?:earlier|below|prior|older)"
 )
 
 
@@ -141,12 +139,13 @@ def intervals_from_text(text: str) -> list[Interval]:
 
     Only upper bounds are read: the lower bound of a prose range is rarely stated reliably.
     """
-    intervals = [Interval(_ZERO, version_key(m.group(1))) for m in _BEFORE.finditer(text)]
-    for match in _UP_TO.finditer(text):
+    lowered = text.lower()
+    intervals = [Interval(_ZERO, version_key(m.group(1))) for m in _BEFORE.finditer(lowered)]
+    for match in _UP_TO.finditer(lowered):
         version = match.group(1) or match.group(2)
         intervals.append(Interval(_ZERO, version_key(version), inclusive=True))
     return [interval for interval in intervals if interval.high != _ZERO]
 
 
 def fixed_from_text(text: str) -> set[str]:
-    return {canonical_version(m.group(1)) for m in _BEFORE.finditer(text)}
+    return {canonical_version(m.group(1)) for m in _BEFORE.finditer(text.lower())}

@@ -31,40 +31,71 @@ class Weakness(StrEnum):
     HTTP_SMUGGLING = "HTTP smuggling or header injection"
 
 
-_PATTERNS: dict[Weakness, str] = {
-    Weakness.XSS: r"cross[- ]?site scripting|\bxss\b|html injection|inject(ion of)? arbitrary "
-    r"(web )?script",
-    Weakness.SQL_INJECTION: r"sql injection|\bsqli\b",
-    Weakness.COMMAND_INJECTION: r"command injection|shell injection|\bos command|shell "
-    r"metacharacters|execute arbitrary (os |shell |system )?commands",
-    Weakness.CODE_INJECTION: r"code injection|template injection|\bssti\b|\beval\b|arbitrary "
-    r"code execution|remote code execution|\brce\b|execute arbitrary \w* ?code",
-    Weakness.PATH_TRAVERSAL: r"path traversal|directory traversal|\.\./|zip ?slip|arbitrary "
-    r"files? (read|write|overwrite)|(read|write|overwrite) arbitrary files",
-    Weakness.SSRF: r"server[- ]side request forgery|\bssrf\b",
-    Weakness.CSRF: r"cross[- ]site request forgery|\bcsrf\b|\bxsrf\b",
-    Weakness.OPEN_REDIRECT: r"open redirect|url redirection|redirect(ion)? to (an? )?"
-    r"(arbitrary|untrusted|malicious)",
-    Weakness.XXE: r"xml external entit|\bxxe\b",
-    Weakness.DESERIALIZATION: r"deseriali[sz]|unpickl|\bpickle\b|unmarshal|unsafe (yaml )?load",
-    Weakness.DENIAL_OF_SERVICE: r"denial[- ]of[- ]service|\bdos\b|\bredos\b|resource "
-    r"exhaustion|infinite loop|uncontrolled (resource|memory|recursion)|excessive (memory|cpu)|"
-    r"memory exhaustion|\bcrash",
-    Weakness.MEMORY_SAFETY: r"buffer (overflow|overread|over-read)|heap overflow|out[- ]of[- ]"
-    r"bounds|use[- ]after[- ]free|null pointer|segmentation fault|segfault|double free|"
-    r"integer overflow|memory corruption|uninitiali[sz]ed memory",
-    Weakness.ACCESS_CONTROL: r"authentication bypass|bypass(es|ing)? (the )?authentication|"
-    r"improper authentication|missing authentication|unauthenticated|privilege escalation|"
-    r"escalate privileges|authori[sz]ation|access control|unauthori[sz]ed",
-    Weakness.INFORMATION_EXPOSURE: r"information (disclosure|exposure|leak)|sensitive "
-    r"information|exposure of|\bleaks?\b",
-    Weakness.CRYPTOGRAPHY: r"cryptograph|weak (random|hash|cipher|key)|predictable|timing "
-    r"(attack|side)|certificate (validation|verification)|verify (ssl|tls)|hostname "
-    r"verification|man[- ]in[- ]the[- ]middle|\bmitm\b",
-    Weakness.HTTP_SMUGGLING: r"request smuggling|response splitting|crlf injection|header "
-    r"injection",
-}
-_COMPILED = {weakness: re.compile(rx, re.IGNORECASE) for weakness, rx in _PATTERNS.items()}
+# Phrases (as lower-case words) that name each class. Words, not regular expressions:
+# matching them is a walk over the text's words, whatever the number of phrases.
+_PHRASES: dict[Weakness, tuple[str, ...]] = {
+    Weakness.XSS: ("xss", "cross site scripting", "crosssite scripting", "html injection",
+                   "script injection", "inject arbitrary web script"),
+    Weakness.SQL_INJECTION: ("sql injection", "sqli"),
+    Weakness.COMMAND_INJECTION: ("command injection", "shell injection", "os command",
+                                 "shell metacharacters", "arbitrary commands",
+                                 "arbitrary command", "arbitrary shell commands",
+                                 "arbitrary os commands", "arbitrary system commands"),
+    Weakness.CODE_INJECTION: ("code injection", "template injection", "ssti", "eval",
+                              "arbitrary code", "code execution", "rce", "arbitrary python code"),
+    Weakness.PATH_TRAVERSAL: ("path traversal", "directory traversal", "zip slip", "zipslip",
+                              "arbitrary file read", "arbitrary file write",
+                              "arbitrary file overwrite", "read arbitrary files",
+                              "write arbitrary files", "overwrite arbitrary files"),
+    Weakness.SSRF: ("ssrf", "server side request forgery", "serverside request forgery"),
+    Weakness.CSRF: ("csrf", "xsrf", "cross site request forgery"),
+    Weakness.OPEN_REDIRECT: ("open redirect", "open redirection", "url redirection",
+                             "redirect to arbitrary", "redirect to an arbitrary",
+                             "redirect to untrusted", "redirect to malicious"),
+    Weakness.XXE: ("xxe", "xml external entity", "xml external entities"),
+    Weakness.DESERIALIZATION: ("deserialization", "deserialisation", "deserialize",
+                               "deserializing", "deserialise", "unpickling", "pickle",
+                               "unmarshal", "unmarshalling", "unsafe load", "unsafe yaml load"),
+    Weakness.DENIAL_OF_SERVICE: ("denial of service", "dos", "redos", "resource exhaustion",
+                                 "infinite loop", "uncontrolled resource consumption",
+                                 "uncontrolled memory", "uncontrolled recursion",
+                                 "excessive memory", "excessive cpu", "memory exhaustion",
+                                 "crash", "crashes"),
+    Weakness.MEMORY_SAFETY: ("buffer overflow", "heap overflow", "stack overflow",
+                             "buffer overread", "buffer over read", "out of bounds", "oob",
+                             "use after free", "null pointer", "segmentation fault",
+                             "segfault", "double free", "integer overflow",
+                             "memory corruption", "uninitialized memory",
+                             "uninitialised memory"),
+    Weakness.ACCESS_CONTROL: ("authentication bypass", "bypass authentication",
+                              "improper authentication", "missing authentication",
+                              "unauthenticated", "privilege escalation",
+                              "escalate privileges", "authorization", "authorisation",
+                              "access control", "unauthorized", "unauthorised"),
+    Weakness.INFORMATION_EXPOSURE: ("information disclosure", "information exposure",
+                                    "information leak", "sensitive information",
+                                    "exposure of", "leak", "leaks"),
+    Weakness.CRYPTOGRAPHY: ("cryptographic", "cryptography", "weak random", "weak hash",
+                            "weak cipher", "weak key", "predictable", "timing attack",
+                            "timing side", "certificate validation",
+                            "certificate verification", "hostname verification",
+                            "man in the middle", "mitm"),
+    Weakness.HTTP_SMUGGLING: ("request smuggling", "response splitting", "crlf injection",
+                              "header injection"),
+}  # fmt: skip
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _phrases_by_first_word() -> dict[str, list[tuple[tuple[str, ...], Weakness]]]:
+    index: dict[str, list[tuple[tuple[str, ...], Weakness]]] = {}
+    for weakness, phrases in _PHRASES.items():
+        for phrase in phrases:
+            words = tuple(phrase.split())
+            index.setdefault(words[0], []).append((words, weakness))
+    return index
+
+
+_BY_FIRST_WORD = _phrases_by_first_word()
 
 _CWE_CLASSES: dict[int, Weakness] = {
     79: Weakness.XSS, 80: Weakness.XSS, 83: Weakness.XSS, 87: Weakness.XSS,
@@ -94,7 +125,13 @@ _CWE_CLASSES: dict[int, Weakness] = {
 
 
 def classes_in_text(text: str) -> frozenset[Weakness]:
-    return frozenset(w for w, pattern in _COMPILED.items() if pattern.search(text))
+    words = _WORD.findall(text.lower())
+    found: set[Weakness] = set()
+    for position, word in enumerate(words):
+        for phrase, weakness in _BY_FIRST_WORD.get(word, ()):
+            if tuple(words[position : position + len(phrase)]) == phrase:
+                found.add(weakness)
+    return frozenset(found)
 
 
 def classes_of_cwes(cwe_numbers: frozenset[int]) -> frozenset[Weakness]:

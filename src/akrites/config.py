@@ -57,6 +57,31 @@ VARIABLES: tuple[Variable, ...] = (
         "at least 50 characters.",
     ),
     Variable(
+        "AKRITES_MASTER_KEY",
+        "(unset: `<data dir>/master.key`, generated in development)",
+        "Master key (32 bytes, base64url) that wraps every case's data key. Required in "
+        "production (or `AKRITES_MASTER_KEY_FILE`). Losing it loses all sealed data.",
+    ),
+    Variable(
+        "AKRITES_MASTER_KEY_FILE",
+        "`<data dir>/master.key`",
+        "File holding the master key, if not given in `AKRITES_MASTER_KEY`.",
+    ),
+    Variable(
+        "AKRITES_INTAKE_PER_MINUTE",
+        "`600`",
+        "Reports one organisation may submit per minute (HTTP 429 beyond).",
+    ),
+    Variable(
+        "AKRITES_INTAKE_PER_DAY", "`50000`", "Reports one organisation may submit per UTC day."
+    ),
+    Variable(
+        "AKRITES_MAX_REQUEST_BYTES",
+        "`33554432` (32 MiB)",
+        "Largest request body accepted (bulk submissions, attachments).",
+    ),
+    Variable("AKRITES_ATTACHMENT_MAX_BYTES", "`10485760` (10 MiB)", "Largest single attachment."),
+    Variable(
         "AKRITES_ALLOWED_HOSTS",
         "`localhost,127.0.0.1,[::1]`",
         "Comma-separated host names the service answers to. Required in production.",
@@ -149,6 +174,12 @@ class Settings:
     token_default_days: int
     token_max_days: int
     log_level: str
+    master_key: str
+    master_key_file: Path
+    intake_per_minute: int
+    intake_per_day: int
+    max_request_bytes: int
+    attachment_max_bytes: int
 
     @property
     def production(self) -> bool:
@@ -217,11 +248,22 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
     if token_default > token_max:
         raise ConfigError("AKRITES_TOKEN_DEFAULT_DAYS cannot exceed AKRITES_TOKEN_MAX_DAYS")
 
+    secret_key = _secret_key(env, data_dir, production)
+    master_key = env.get("AKRITES_MASTER_KEY", "")
+    key_file_raw = env.get("AKRITES_MASTER_KEY_FILE", "")
+    master_key_file = Path(key_file_raw) if key_file_raw else data_dir / "master.key"
+    if production and not master_key and not key_file_raw:
+        raise ConfigError(
+            "AKRITES_MASTER_KEY (or AKRITES_MASTER_KEY_FILE) is not set: in production the key "
+            "that protects confidential data must be provided, e.g. the output of: python -c "
+            '"import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())"'
+        )
+
     return Settings(
         env=environment,
         data_dir=data_dir,
         database_url=env.get("AKRITES_DATABASE_URL") or f"sqlite:///{data_dir / 'akrites.sqlite3'}",
-        secret_key=_secret_key(env, data_dir, production),
+        secret_key=secret_key,
         allowed_hosts=hosts,
         base_url=env.get("AKRITES_BASE_URL", "http://localhost:8000").rstrip("/"),
         debug=debug,
@@ -238,4 +280,19 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         token_default_days=token_default,
         token_max_days=token_max,
         log_level=env.get("AKRITES_LOG_LEVEL", "INFO").upper(),
+        master_key=master_key,
+        master_key_file=master_key_file,
+        intake_per_minute=_int(env, "AKRITES_INTAKE_PER_MINUTE", 600, minimum=1),
+        intake_per_day=_int(env, "AKRITES_INTAKE_PER_DAY", 50000, minimum=1),
+        max_request_bytes=_int(env, "AKRITES_MAX_REQUEST_BYTES", 32 * 1024 * 1024, minimum=1024),
+        attachment_max_bytes=_int(
+            env, "AKRITES_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024
+        ),
     )
+
+
+def render_markdown_table() -> str:
+    """The README's configuration table (kept current by ``akrites docs``)."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    rows += [f"| `{v.name}` | {v.default} | {v.meaning} |" for v in VARIABLES]
+    return "\n".join(rows)

@@ -187,3 +187,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": AKRITES.log_level},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Request size: bulk submissions are large but bounded; Django rejects anything bigger.
+DATA_UPLOAD_MAX_MEMORY_SIZE = AKRITES.max_request_bytes
+FILE_UPLOAD_MAX_MEMORY_SIZE = AKRITES.attachment_max_bytes
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000

@@ -57,6 +57,7 @@ def test_production_requires_allowed_hosts_and_no_debug(tmp_path: Path) -> None:
         "AKRITES_ENV": "production",
         "AKRITES_DATA_DIR": str(tmp_path),
         "AKRITES_SECRET_KEY": STRONG,
+        "AKRITES_MASTER_KEY": "k" * 43,
     }
     with pytest.raises(ConfigError, match="AKRITES_ALLOWED_HOSTS"):
         load(base)
@@ -66,6 +67,18 @@ def test_production_requires_allowed_hosts_and_no_debug(tmp_path: Path) -> None:
     assert ok.production
     assert ok.secure_cookies
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_production_requires_a_master_key(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="AKRITES_MASTER_KEY"):
+        load(
+            {
+                "AKRITES_ENV": "production",
+                "AKRITES_DATA_DIR": str(tmp_path),
+                "AKRITES_SECRET_KEY": STRONG,
+                "AKRITES_ALLOWED_HOSTS": "a.example",
+            }
+        )
 
 
 def test_bad_values_name_the_variable(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 
 from akrites.domain.dedup import (
     AffectedPackage,
@@ -169,7 +170,7 @@ def stream(size: int, seed: int) -> Iterator[Report]:
         (ecosystem, _package_name(rng, ecosystem))
         for ecosystem in (ECOSYSTEMS[i % len(ECOSYSTEMS)] for i in range(package_count))
     ]
-    popularity = [1.0 / (rank + 1) ** 1.1 for rank in range(package_count)]
+    popularity = list(accumulate(1.0 / (rank + 1) ** 1.1 for rank in range(package_count)))
     pending: list[tuple[int, int, Report]] = []
     emitted = flaw_number = 0
     while emitted < size:
@@ -177,7 +178,7 @@ def stream(size: int, seed: int) -> Iterator[Report]:
             yield heapq.heappop(pending)[2]
             emitted += 1
             continue
-        ecosystem, package = rng.choices(packages, weights=popularity)[0]
+        ecosystem, package = rng.choices(packages, cum_weights=popularity)[0]
         flaw = _flaw(rng, f"F{flaw_number}", ecosystem, package)
         flaw_number += 1
         copies = rng.choices((1, 2, 3), weights=(0.55, 0.35, 0.10))[0]

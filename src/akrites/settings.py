@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "akrites.accounts",
     "akrites.audit",
     "akrites.registry",
+    "akrites.cases",
+    "akrites.intake",
 ]
 
 MIDDLEWARE = [

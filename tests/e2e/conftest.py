@@ -3,16 +3,21 @@ live server. One browser per session, one fresh context (cookies, storage) per t
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connections
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
+from akrites.audit.models import AuditHead
 from tests.e2e.helpers import PageWatch
+
+_audit_initial = importlib.import_module("akrites.audit.migrations.0001_initial")
 
 # Playwright's sync API runs an asyncio loop in this thread; Django would otherwise refuse
 # ORM calls from the test body ("You cannot call this from an async context").
@@ -50,8 +55,8 @@ def playwright(django_db_setup: None) -> Iterator[Playwright]:
         pytest.skip(message)
     # The test database exists (django_db_setup) before Playwright starts its event loop in
     # this thread. From then on asgiref sees "async code" and would hand the tests fresh
-    # connection objects (a different SQLite connection than the live server's, without
-    # the serialized migration data): keep using the ones the test database was built on.
+    # connection objects (a second SQLite connection beside the live server's, with its
+    # table locks): keep using the ones the test database was built on.
     test_connections = list(connections.all())
     with sync_playwright() as pw:
         for conn in test_connections:
@@ -77,9 +82,13 @@ document.addEventListener("securitypolicyviolation", (e) => {
 
 
 @pytest.fixture(autouse=True)
-def _migration_data(django_db_serialized_rollback: None) -> None:
-    """The live server needs a transactional database, which is emptied after each test;
-    serialized rollback restores what migrations created (the audit chain's head row)."""
+def _migration_data(transactional_db: None) -> None:
+    """The live server needs a transactional database, which any transactional test
+    (this one or another module's) leaves emptied, data migrations included. Put back
+    what they create: the audit chain's head row, without which nothing can be audited.
+    (Serialized rollback would too, but clashes with content types that flushes recreate.)"""
+    if not AuditHead.objects.exists():
+        _audit_initial.create_head(django_apps, None)
 
 
 @pytest.fixture

@@ -1,0 +1,62 @@
+"""Cases: one per flaw, however many reports. Case text is sealed with the case's own key."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from akrites.domain.lifecycle import CaseState
+
+
+class Case(models.Model):
+    number = models.CharField(max_length=20, unique=True)  # AK-2026-0042
+    year = models.PositiveSmallIntegerField()
+    seq = models.PositiveIntegerField()
+    state = models.CharField(
+        max_length=32, choices=[(s.value, s.value) for s in CaseState],
+        default=CaseState.RECEIVED.value,
+    )
+    first_reported_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    title_sealed = models.BinaryField()
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_cases"
+    )
+
+    class Meta:
+        ordering = ("-first_reported_at",)
+        constraints = (models.UniqueConstraint(fields=("year", "seq"), name="case_number_once"),)
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CaseKey(models.Model):
+    """The case's data key, wrapped by the master key. Deleting ``wrapped`` (destroy) makes
+    every value sealed under it unreadable."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="key")
+    wrapped = models.BinaryField(null=True)
+    master_key_id = models.CharField(max_length=16)
+    destroyed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"key of {self.case_id}"
+
+
+class CaseCounter(models.Model):
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class Mutex(models.Model):
+    """Named rows locked with SELECT ... FOR UPDATE to serialise a critical section across
+    processes (on SQLite, immediate transactions already serialise writers)."""
+
+    name = models.CharField(max_length=64, primary_key=True)
+
+    def __str__(self) -> str:
+        return self.name

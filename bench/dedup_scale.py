@@ -19,9 +19,10 @@ import resource
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from itertools import accumulate
+from typing import Any
 
 from akrites.domain.dedup import (
     AffectedPackage,
@@ -38,15 +39,18 @@ from akrites.domain.dedup import (
 
 ECOSYSTEMS = ("PyPI", "npm", "Go", "Maven", "Packagist", "RubyGems", "crates.io")
 SYLLABLES = (
-    "ka to ri mo ne su la pi ve do gra fle xo zen tri bor lun mar qui sal ter von yak wen "
-    "ux ob ar el im op".split()
-)
+    "ka", "to", "ri", "mo", "ne", "su", "la", "pi", "ve", "do", "gra", "fle", "xo", "zen",
+    "tri", "bor", "lun", "mar", "qui", "sal", "ter", "von", "yak", "wen", "ux", "ob", "ar",
+    "el", "im", "op",
+)  # fmt: skip
 VOCABULARY = (
-    "parser handler request response session token header cookie template upload archive "
-    "config loader renderer serializer router middleware cache buffer stream socket path "
-    "query filter plugin extension worker scheduler queue client server proxy schema field "
-    "encoder decoder image document attribute element callback option password signature"
-).split()
+    "parser", "handler", "request", "response", "session", "token", "header", "cookie",
+    "template", "upload", "archive", "config", "loader", "renderer", "serializer",
+    "router", "middleware", "cache", "buffer", "stream", "socket", "path", "query",
+    "filter", "plugin", "extension", "worker", "scheduler", "queue", "client", "server",
+    "proxy", "schema", "field", "encoder", "decoder", "image", "document", "attribute",
+    "element", "callback", "option", "password", "signature",
+)  # fmt: skip
 CLASSES = (
     ("cross-site scripting", "inject arbitrary web script or HTML"),
     ("SQL injection", "execute arbitrary SQL commands"),
@@ -228,11 +232,11 @@ def _pairwise(case_of: dict[str, CaseId]) -> tuple[float, float]:
     cases = Counter(case_of.values())
     truths = Counter(truth_of(report) for report in case_of)
 
-    def pairs(counts: Counter[object]) -> int:
+    def pairs(counts: Mapping[Any, int]) -> int:
         return sum(n * (n - 1) // 2 for n in counts.values())
 
-    good = pairs(both)  # type: ignore[arg-type]
-    return good / max(1, pairs(cases)), good / max(1, pairs(truths))  # type: ignore[arg-type]
+    good = pairs(both)
+    return good / max(1, pairs(cases)), good / max(1, pairs(truths))
 
 
 def main(argv: list[str] | None = None) -> int:

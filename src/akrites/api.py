@@ -6,6 +6,8 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 from ninja import NinjaAPI
@@ -17,6 +19,7 @@ from akrites.accounts.auth import actor_for_user
 from akrites.accounts.services import token_authenticate
 from akrites.audit.api import router as audit_router
 from akrites.domain.errors import AkritesError, RateLimited
+from akrites.intake.api import router as intake_router
 from akrites.registry.api import router as registry_router
 from akrites.web.access import access_of, public
 
@@ -53,6 +56,7 @@ api = NinjaAPI(
 api.add_router("/", accounts_router)
 api.add_router("/", registry_router)
 api.add_router("/", audit_router)
+api.add_router("/", intake_router)
 
 
 def _error(
@@ -67,7 +71,12 @@ def _error(
 
 @api.exception_handler(AkritesError)
 def _domain_error(request: HttpRequest, exc: AkritesError) -> HttpResponse:
-    response = _error(exc.code, exc.message, exc.status, exc.field)
+    extra: dict[str, Any] = {}
+    listed = getattr(exc, "errors", None)
+    if listed:  # an IntakeError: every problem, each with its field
+        extra["errors"] = [{"field": e.field, "message": e.message,
+                            **({"line": e.line} if e.line else {})} for e in listed]
+    response = _error(exc.code, exc.message, exc.status, exc.field, **extra)
     if isinstance(exc, RateLimited):
         response["Retry-After"] = str(exc.retry_after)
     if exc.status == 401:
@@ -101,6 +110,13 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _error("http_error", str(exc), exc.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    limit = settings.AKRITES.max_request_bytes
+    return _error("payload_too_large", f"the request body is larger than {limit} bytes: split "
+                  "it into smaller batches", 413)
 
 
 @api.exception_handler(Exception)

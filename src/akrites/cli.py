@@ -332,6 +332,12 @@ def _with_config_table(text: str, table: str) -> str:
     return f"{head}{start}\n{table}\n{end}{tail}" if rest else text
 
 
+def cmd_submit(args: argparse.Namespace) -> int:
+    from akrites.submit import submit_main
+
+    return submit_main(args.rest)
+
+
 def cmd_dedup(args: argparse.Namespace) -> int:
     from akrites.dedup_cli import cluster_main
 
@@ -452,6 +458,10 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (every command,
     )
     p.add_argument("--check", action="store_true", help="fail if the file is out of date")
 
+    submit = add("submit", cmd_submit, "Submit report files to a server through its API.")
+    submit.add_argument("rest", nargs=argparse.REMAINDER,
+                        help="'FILE --server URL --token TOKEN'; see 'akrites submit -h'")
+
     dedup = add("dedup", cmd_dedup, "Run the deduplication engine alone (no server).")
     dedup.add_argument(
         "rest",
@@ -462,8 +472,18 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (every command,
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
+    # These two are clients with their own argument parsers (and --help).
+    if words[:1] == ["submit"]:
+        from akrites.submit import submit_main
+
+        return submit_main(words[1:])
+    if words[:1] == ["dedup"]:
+        from akrites.dedup_cli import cluster_main
+
+        return cluster_main(words[1:])
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(words)
     from akrites.config import ConfigError
 
     try:

@@ -3,6 +3,7 @@ from django.urls import path
 from akrites import api
 from akrites.accounts import views as accounts
 from akrites.audit import views as audit
+from akrites.intake import views as intake
 from akrites.registry import views as registry
 from akrites.web import views_auth, views_home
 
@@ -33,6 +34,15 @@ urlpatterns = [
         registry.contact_remove,
         name="contact-remove",
     ),
+    path("reports/", intake.report_list, name="reports"),
+    path("reports/new/", intake.report_new, name="report-new"),
+    path("reports/upload/", intake.report_upload, name="report-upload"),
+    path("reports/<str:tracking_id>/", intake.report_detail, name="report"),
+    path("reports/<str:tracking_id>/split/", intake.report_split, name="report-split"),
+    path("triage/", intake.triage_queue, name="triage"),
+    path("triage/suggestions/<int:suggestion_id>/", intake.suggestion_decide,
+         name="suggestion-decide"),
+    path("triage/merge/", intake.case_merge, name="case-merge"),
     path("audit/", audit.audit_log, name="audit"),
     path("audit/verify/", audit.audit_verify, name="audit-verify"),
     path("api/v1/openapi.json", api.openapi_json, name="openapi"),

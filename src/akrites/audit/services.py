@@ -65,3 +65,34 @@ def audit_record(
     event.save()
     AuditHead.objects.filter(pk=HEAD_ID).update(seq=seq, hash=digest)
     return event
+
+
+def audit_record_many(
+    *, actor: Actor | None, entries: list[tuple[AuditAction, str, object, dict[str, Any]]]
+) -> None:
+    """Append several events at once (bulk intake): one head lock, one insert."""
+    if not entries:
+        return
+    if not transaction.get_connection().in_atomic_block:
+        raise AuditOutsideTransactionError(
+            "audit_record_many must be called inside the transaction of the change it records"
+        )
+    head = AuditHead.objects.select_for_update().get(pk=HEAD_ID)
+    seq, prev = head.seq, head.hash
+    user_id = int(actor.user_id) if actor and actor.user_id is not None else None
+    org_id = int(actor.org_id) if actor and actor.org_id is not None else None
+    rows = []
+    for action, target_type, target_id, data in entries:
+        seq += 1
+        occurred_at = timezone.now()
+        payload: dict[str, Any] = json.loads(canonical_json(data))
+        digest = entry_hash(seq=seq, occurred_at=occurred_at, actor_user_id=user_id,
+                            actor_org_id=org_id, action=action.value, target_type=target_type,
+                            target_id=str(target_id), data=payload, prev_hash=prev)
+        rows.append(AuditEvent(seq=seq, occurred_at=occurred_at, actor_user_id=user_id,
+                               actor_org_id=org_id, action=action.value,
+                               target_type=target_type, target_id=str(target_id), data=payload,
+                               prev_hash=prev, hash=digest))
+        prev = digest
+    AuditEvent.objects.bulk_create(rows, batch_size=1000)
+    AuditHead.objects.filter(pk=HEAD_ID).update(seq=seq, hash=prev)

@@ -36,6 +36,13 @@ class AuditAction(StrEnum):
     CONTACT_ADDED = "contact.added"
     CONTACT_REMOVED = "contact.removed"
     CASE_TRANSITIONED = "case.transitioned"
+    CASE_OPENED = "case.opened"
+    CASE_MERGED = "case.merged"
+    REPORT_RECEIVED = "report.received"
+    REPORT_MOVED = "report.moved"
+    SUGGESTION_CONFIRMED = "suggestion.confirmed"
+    SUGGESTION_REJECTED = "suggestion.rejected"
+    ATTACHMENT_ADDED = "attachment.added"
 
 
 @dataclass(frozen=True, slots=True)

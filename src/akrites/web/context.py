@@ -12,6 +12,9 @@ from akrites.domain.policy import may_ever
 
 _NAV: tuple[tuple[str, str, Permission], ...] = (
     ("Dashboard", "/", Permission.PROFILE_READ),
+    ("Report", "/reports/new/", Permission.REPORT_SUBMIT),
+    ("Reports", "/reports/", Permission.REPORT_READ),
+    ("Triage", "/triage/", Permission.CASE_TRIAGE),
     ("Components", "/components/", Permission.COMPONENT_READ),
     ("Organisations", "/organisations/", Permission.ORGANISATION_LIST),
     ("My organisation", "/organisation/", Permission.MEMBER_READ),

@@ -8,6 +8,7 @@ for callers that let the engine decide, such as the `akrites dedup cluster` comm
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -34,14 +35,15 @@ _VOTE_SPECIFIC = 4.0
 _VOTE_LINK = 1.0
 _VOTE_IDENTIFIER = 0.5
 _VOTE_ANCHOR = 0.25
+_MIN_VOTES = 4 * _VOTE_ANCHOR
 
 
 @dataclass(frozen=True, slots=True)
 class EngineConfig:
     weights: Weights = field(default_factory=Weights)
     thresholds: Thresholds = field(default_factory=Thresholds)
-    max_cases: int = 12  # candidate cases scored in full, best voted first
-    max_members: int = 8  # reports compared per candidate case
+    max_cases: int = 5  # candidate cases scored in full, best voted first
+    max_members: int = 6  # reports compared per candidate case
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,12 +91,26 @@ class DedupEngine:
         fingerprint, labels = self._extractor.extract(report)
         query = prepare(fingerprint, labels)
         votes = self._index.candidates(_query_keys(query))
-        ranked = sorted(votes, key=lambda c: (-votes[c], self._index.opened_order(c)))
+        # Only cases with more in common than one stray text anchor are worth scoring.
+        ranked = [
+            case_id
+            for case_id, vote in heapq.nlargest(
+                self.config.max_cases, votes.items(), key=lambda item: (item[1], item[0])
+            )
+            if vote >= _MIN_VOTES
+        ]
         best: tuple[float, int, CaseId, list[Evidence]] | None = None
         weights = self.config.weights
-        for case_id in ranked[: self.config.max_cases]:
+        counted: dict[int, int] = {}
+
+        def frequency(key: int) -> int:  # each feature counted once per match
+            if key not in counted:
+                counted[key] = self._index.case_frequency(key)
+            return counted[key]
+
+        for case_id in ranked:
             compared = [
-                compare(query, member, weights, self._index.case_frequency)
+                compare(query, member, weights, frequency)
                 for member in self._index.member_fingerprints(case_id, self.config.max_members)
             ]
             closest = max(compared, key=lambda evidence: total(weights, evidence))
@@ -103,7 +119,7 @@ class DedupEngine:
             opened = self._index.opened_order(case_id)
             if best is None or (log_odds, -opened) > (best[0], -best[1]):
                 best = (log_odds, opened, case_id, evidence)
-        considered = min(len(ranked), self.config.max_cases)
+        considered = len(ranked)
         if best is None:
             return MatchResult(report.id, None, 0.0, Band.NEW, (), considered), fingerprint
         score = probability(best[0])

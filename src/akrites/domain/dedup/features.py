@@ -76,7 +76,7 @@ class Fingerprint:
     repos: frozenset[int]
     refs: tuple[HashedRef, ...]
     shingles: array[int]  # 32-bit shingle hashes, distinct
-    anchors: array[int]  # the winnowed subset of `shingles` the index posts
+    anchors: array[int]  # the sampled subset of `shingles` the index posts
     words: array[int]  # 32-bit hashes of the content words of title and text
     body_words: array[int]  # the same for the text alone (the title when there is no text)
     identifiers: frozenset[int]
@@ -145,25 +145,23 @@ class Extractor:
         commits = frozenset(r.key for r in hashed_refs if r.kind is RefKind.COMMIT)
         body = text_features.clean(report.text)
         title = text_features.clean(report.title)
-        all_shingles = text_features.shingles(title + " . " + body if title else body)
+        full = f"{title} . {body}" if title else body
+        all_shingles = text_features.shingles(full)
         hashed_shingles = [self.hasher(s) & _MASK32 for s in all_shingles]
         shingles = array("L", sorted(set(hashed_shingles)))
-        anchors = array(
-            "L", sorted({hashed_shingles[i] for i in winnow(all_shingles, ANCHOR_WINDOW)})
-        )
-        identifiers = frozenset(
-            h("ident", name) for name in text_features.identifiers(title + "\n" + body)
-        )
+        anchors = array("L", sorted({hashed_shingles[i] for i in anchor_positions(all_shingles)}))
+        identifiers = frozenset(h("ident", name) for name in text_features.identifiers(full))
         ranges = [r for package in report.packages for r in package.ranges]
         intervals = intervals_from_ranges(ranges)
         fixed = fixed_versions(ranges)
         if not intervals:  # prose ranges only when the report has no structured ones
-            intervals = intervals_from_text(title + " " + body)
-            fixed = fixed_from_text(title + " " + body)
+            intervals = intervals_from_text(full)
+            fixed = fixed_from_text(full)
         cwes = frozenset(n for c in report.cwes if (n := _cwe_number(c)) is not None)
-        weaknesses = classes_of_cwes(cwes) or classes_in_text(title + " . " + body)
-        all_words = text_features.content_words(title + " " + body)
-        body_only = text_features.content_words(body) if body.strip() else all_words
+        weaknesses = classes_of_cwes(cwes) or classes_in_text(full)
+        body_words = self._word_hashes(text_features.content_words(body or title))
+        title_words = self._word_hashes(text_features.content_words(title)) if body else []
+        all_words = array("L", sorted(set(body_words).union(title_words)))
         fingerprint = Fingerprint(
             families=families,
             repos=repos,
@@ -172,8 +170,8 @@ class Extractor:
             anchors=anchors,
             identifiers=identifiers,
             commits=commits,
-            words=self._word_hashes(all_words),
-            body_words=self._word_hashes(body_only),
+            words=all_words,
+            body_words=array("L", body_words),
             cwes=cwes,
             weaknesses=weaknesses,
             fixed=frozenset(fixed),
@@ -182,28 +180,30 @@ class Extractor:
         )
         return fingerprint, labels
 
-    def _word_hashes(self, words: set[str]) -> array[int]:
-        return array("L", sorted({self.hasher("word\x00" + w) & _MASK32 for w in words}))
+    def _word_hashes(self, words: set[str]) -> list[int]:
+        return sorted({self.hasher("word\x00" + w) & _MASK32 for w in words})
 
 
-ANCHOR_WINDOW = 6
+ANCHOR_SAMPLING = 4  # about one shingle in four is posted in the index
 
 
-def winnow(items: list[str], window: int) -> list[int]:
-    """Positions chosen by winnowing (Schleimer et al.): the least checksum in every window.
+def anchor_positions(items: list[str]) -> list[int]:
+    """Which shingles the index posts: those whose CRC-32 is 0 modulo `ANCHOR_SAMPLING`,
+    and always the one with the least CRC-32, so that even a short text has an anchor.
 
-    Any run of `window` items two texts share yields a shared anchor; checksums are CRC-32 of
-    the item, not the keyed hash, so the choice is the same in every process and for every key.
+    The choice depends on the shingle alone (content-defined, as in Broder's fingerprint
+    sampling): two texts sharing a dozen shingles share an anchor with probability ~97%.
+    CRC-32 rather than the keyed hash keeps the choice the same in every process and for
+    every key.
     """
-    if len(items) <= window:
-        sums = [zlib.crc32(item.encode()) for item in items]
-        return [sums.index(min(sums))] if sums else []
+    if not items:
+        return []
     sums = [zlib.crc32(item.encode()) for item in items]
-    chosen: set[int] = set()
-    for start in range(len(sums) - window + 1):
-        block = sums[start : start + window]
-        chosen.add(start + block.index(min(block)))
-    return sorted(chosen)
+    chosen = [position for position, value in enumerate(sums) if value % ANCHOR_SAMPLING == 0]
+    least = sums.index(min(sums))
+    if least not in chosen:
+        chosen.append(least)
+    return chosen
 
 
 def _references(report: Report) -> tuple[list[Ref], set[str]]:

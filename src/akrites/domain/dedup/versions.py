@@ -123,15 +123,33 @@ def canonical_version(version: str) -> str:
     return ".".join(f"{kind}{value}" for kind, value in version_key(version))
 
 
-_VERSION = r"v?[0-9]+(?:\.[0-9]+)*(?:[-.]?(?:alpha|beta|rc|pre|post|dev|a|b|p)[-.]?[0-9]*)?"
-_BEFORE = re.compile(
-    r"(?:before|prior to|<|fixed in|patched in|upgrade to|lower than|older than|earlier than)"
-    r"\s*(?:version\s+|versions\s+)?(" + _VERSION + r")"
+# A dotted version in prose; what precedes or follows it says whether it bounds the range.
+_PROSE_VERSION = re.compile(
+    r"(?<![\w.])v?([0-9]+(?:\.[0-9]+)+(?:[-.]?(?:alpha|beta|rc|pre|post|dev|a|b|p)[-.]?[0-9]*)?)"
+    r"(?![\w])"
 )
-_UP_TO = re.compile(
-    r"(?:through|<=|up to|until)\s*(?:version\s+|versions\s+)?(" + _VERSION + ")"
-    r"|(" + _VERSION + r")\s+and\s+(?:earlier|below|prior|older)"
-)
+_EXCLUSIVE_BEFORE = ("before", "prior to", "<", "fixed in", "patched in", "upgrade to",
+                     "lower than", "older than", "earlier than")  # fmt: skip
+_INCLUSIVE_BEFORE = ("through", "<=", "up to", "until", "up to and including")
+_INCLUSIVE_AFTER = (" and earlier", " and below", " and prior", " and older")
+
+
+def prose_bounds(text: str) -> list[tuple[str, bool]]:
+    """Upper bounds stated in prose, as (version, inclusive): `before 2.5.0` -> ("2.5.0", False),
+    `through 0.23.0` and `1.1.7 and earlier` -> inclusive."""
+    lowered = text.lower()
+    bounds: list[tuple[str, bool]] = []
+    for match in _PROSE_VERSION.finditer(lowered):
+        before = lowered[max(0, match.start() - 24) : match.start()].rstrip()
+        for word in ("version", "versions", "v"):
+            before = before.removesuffix(word).rstrip()
+        if before.endswith(_EXCLUSIVE_BEFORE):
+            bounds.append((match.group(1), False))
+        elif before.endswith(_INCLUSIVE_BEFORE) or lowered.startswith(
+            _INCLUSIVE_AFTER, match.end()
+        ):
+            bounds.append((match.group(1), True))
+    return bounds
 
 
 def intervals_from_text(text: str) -> list[Interval]:
@@ -139,13 +157,14 @@ def intervals_from_text(text: str) -> list[Interval]:
 
     Only upper bounds are read: the lower bound of a prose range is rarely stated reliably.
     """
-    lowered = text.lower()
-    intervals = [Interval(_ZERO, version_key(m.group(1))) for m in _BEFORE.finditer(lowered)]
-    for match in _UP_TO.finditer(lowered):
-        version = match.group(1) or match.group(2)
-        intervals.append(Interval(_ZERO, version_key(version), inclusive=True))
+    intervals = [
+        Interval(_ZERO, version_key(version), inclusive=inclusive)
+        for version, inclusive in prose_bounds(text)
+    ]
     return [interval for interval in intervals if interval.high != _ZERO]
 
 
 def fixed_from_text(text: str) -> set[str]:
-    return {canonical_version(m.group(1)) for m in _BEFORE.finditer(text.lower())}
+    return {
+        canonical_version(version) for version, inclusive in prose_bounds(text) if not inclusive
+    }

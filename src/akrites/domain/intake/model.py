@@ -9,7 +9,7 @@ form (purls normalised, vers canonical, CVSS vectors in the standard metric orde
 
 from __future__ import annotations
 
-import datetime
+import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
@@ -155,6 +155,6 @@ class ReportDraft:
     locations: tuple[CodeLocation, ...] = ()
     references: tuple[Reference, ...] = ()
     provenance: Provenance | None = None
-    intended_disclosure: datetime.date | None = None
+    intended_disclosure: dt.date | None = None
     credit_as: str | None = None
     extensions: tuple[tuple[str, str], ...] = ()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from importlib.resources import files
 from typing import Any, Final
 
@@ -38,7 +38,7 @@ _PATTERN_HINTS: Final[Mapping[str, str]] = {
     r"^https?://\S+$": "must be an http:// or https:// URL without blanks",
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "must be a date written YYYY-MM-DD",
 }
-# Fields that the schema forbids in some kinds of range (a `false` subschema).
+# Fields that the schema forbids in some kinds of range (`not: {required: [name]}`).
 _ONLY_IN: Final[Mapping[str, str]] = {
     "vers": "is only for ranges of type 'vers'",
     "events": "is only for ranges of type ECOSYSTEM, SEMVER or GIT",
@@ -89,7 +89,9 @@ def _sort_key(parts: Sequence[str | int]) -> tuple[tuple[int, int, str], ...]:
     return tuple((0, part, "") if isinstance(part, int) else (1, 0, part) for part in parts)
 
 
-def _explain(error: ValidationError, parts: list[str | int]) -> Iterator[tuple[list[str], FieldError]]:
+def _explain(
+    error: ValidationError, parts: list[str | int]
+) -> Iterator[tuple[list[str], FieldError]]:
     """One or more FieldErrors for one jsonschema error, with the path parts they add."""
     field = path_of(parts)
     kind = error.validator
@@ -103,16 +105,19 @@ def _explain(error: ValidationError, parts: list[str | int]) -> Iterator[tuple[l
     if kind == "additionalProperties":
         yield from _unexpected(error, parts)
         return
-    if kind is None and error.schema_path and isinstance(error.schema_path[-1], str):
-        # A `false` subschema: a field that this kind of object may not have.
-        name = error.schema_path[-1]
+    forbidden = value.get("required") if kind == "not" and isinstance(value, Mapping) else None
+    if isinstance(forbidden, list) and len(forbidden) == 1:
+        # `not: {required: [name]}`: a field that this kind of object may not have.
+        name = str(forbidden[0])
         message = _ONLY_IN.get(name, "is not allowed here")
         yield [name], FieldError(join_path(field, name), message)
         return
     yield [], FieldError(field, _message(error, field))
 
 
-def _unexpected(error: ValidationError, parts: list[str | int]) -> Iterator[tuple[list[str], FieldError]]:
+def _unexpected(
+    error: ValidationError, parts: list[str | int]
+) -> Iterator[tuple[list[str], FieldError]]:
     instance: Any = error.instance
     schema: Any = error.schema
     known = sorted(schema.get("properties", {}))
@@ -131,41 +136,52 @@ def _unexpected(error: ValidationError, parts: list[str | int]) -> Iterator[tupl
         yield [name], FieldError(join_path(path_of(parts), str(name)), message)
 
 
-def _message(error: ValidationError, field: str) -> str:  # noqa: PLR0911 - one case per keyword
-    kind = error.validator
+def _message(error: ValidationError, field: str) -> str:
+    kind = str(error.validator)
     value: Any = error.validator_value
     instance: Any = error.instance
-    if kind == "type":
-        expected = value if isinstance(value, list) else [value]
-        wanted = " or ".join(_JSON_TYPES.get(name, name) for name in expected)
-        return f"must be {wanted}, not {_json_type(instance)}"
-    if kind == "const":
-        return f"must be {json.dumps(value)}, not {_short(instance)}"
-    if kind == "enum":
-        return f"must be one of {', '.join(map(str, value))}; got {_short(instance)}"
-    if kind == "minLength":
-        return "must not be empty" if value == 1 else f"must be at least {value} characters long"
-    if kind == "maxLength":
-        return f"is {len(instance):,} characters long; the limit is {value:,}"
-    if kind == "pattern":
-        return _PATTERN_HINTS.get(value, f"must match the pattern {value}")
-    if kind == "minItems":
-        return "must list at least one entry" if value == 1 else f"needs at least {value} entries"
-    if kind == "maxItems":
-        return f"has {len(instance):,} entries; the limit is {value:,}"
-    if kind == "uniqueItems":
-        return "lists the same entry more than once"
-    if kind == "minimum":
-        return f"must be at least {value}"
-    if kind == "maximum":
-        return f"must be at most {value}"
-    if kind == "format" and value == "date":
-        return f"{_short(instance)} is not a calendar date written YYYY-MM-DD"
     if kind in {"minProperties", "maxProperties"} and field.rsplit(".", 1)[-1].startswith("events"):
         return "each event must have exactly one of introduced, fixed, last_affected or limit"
-    if kind == "maxProperties":
-        return f"has more than {value} fields"
-    return str(error.message)
+    explain = _MESSAGES.get(kind)
+    return explain(value, instance) if explain is not None else str(error.message)
+
+
+def _type_message(value: Any, instance: Any) -> str:
+    expected = value if isinstance(value, list) else [value]
+    wanted = " or ".join(_JSON_TYPES.get(name, name) for name in expected)
+    return f"must be {wanted}, not {_json_type(instance)}"
+
+
+def _format_message(value: Any, instance: Any) -> str:
+    if value == "date":
+        return f"{_short(instance)} is not a calendar date written YYYY-MM-DD"
+    return f"{_short(instance)} is not a valid {value}"
+
+
+# jsonschema keyword -> (keyword value, instance) -> message
+_MESSAGES: Final[Mapping[str, Callable[[Any, Any], str]]] = {
+    "type": _type_message,
+    "format": _format_message,
+    "const": lambda value, instance: f"must be {json.dumps(value)}, not {_short(instance)}",
+    "enum": lambda value, instance: (
+        f"must be one of {', '.join(map(str, value))}; got {_short(instance)}"
+    ),
+    "minLength": lambda value, _: (
+        "must not be empty" if value == 1 else f"must be at least {value} characters long"
+    ),
+    "maxLength": lambda value, instance: (
+        f"is {len(instance):,} characters long; the limit is {value:,}"
+    ),
+    "pattern": lambda value, _: _PATTERN_HINTS.get(value, f"must match the pattern {value}"),
+    "minItems": lambda value, _: (
+        "must list at least one entry" if value == 1 else f"needs at least {value} entries"
+    ),
+    "maxItems": lambda value, instance: f"has {len(instance):,} entries; the limit is {value:,}",
+    "uniqueItems": lambda _, __: "lists the same entry more than once",
+    "minimum": lambda value, _: f"must be at least {value}",
+    "maximum": lambda value, _: f"must be at most {value}",
+    "maxProperties": lambda value, _: f"has more than {value} fields",
+}
 
 
 def _json_type(instance: object) -> str:

@@ -119,6 +119,8 @@ def two_factor_view(request: HttpRequest) -> HttpResponse:
     device = services.totp_device_for_enrolment(user=user)  # type: ignore[arg-type]
     if request.method == "POST" and form.is_valid():
         actor = actor_from_request(request)
+        # Ask before verifying: a failed verification itself starts the throttle.
+        allowed, _ = device.verify_is_allowed()
         if services.totp_confirm(
             actor=actor,
             user=user,
@@ -127,7 +129,6 @@ def two_factor_view(request: HttpRequest) -> HttpResponse:
         ):
             otp_login(request, device)
             return HttpResponseRedirect(_next_url(request))
-        allowed, _ = device.verify_is_allowed()
         error = (
             "That code is not valid. Scan the code again and enter the current 6 digits."
             if allowed

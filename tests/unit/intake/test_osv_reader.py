@@ -10,7 +10,14 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from akrites.domain.formats import read_osv, reports_from_osv
-from akrites.domain.intake import EventKind, IntakeError, RangeKind, ReferenceType, SeverityType
+from akrites.domain.intake import (
+    EventKind,
+    IntakeError,
+    RangeEvent,
+    RangeKind,
+    ReferenceType,
+    SeverityType,
+)
 from akrites.domain.purl import Ecosystem
 from tests.unit.intake.factories import SCHEMAS, TODAY, load
 
@@ -69,10 +76,11 @@ def test_pypi_record_maps_every_field() -> None:
 def test_npm_scoped_packages_and_both_cvss_versions() -> None:
     (draft,) = reports_from_osv(load("osv/npm-babel-traverse.json"), today=TODAY)
 
-    assert [p.purl for p in draft.affected] == ["pkg:npm/%40babel/traverse", "pkg:npm/babel-traverse"]
-    assert draft.affected[1].ranges[0].events[1] == (
-        draft.affected[1].ranges[0].events[1].__class__(EventKind.LAST_AFFECTED, "6.26.0")
-    )
+    assert [p.purl for p in draft.affected] == [
+        "pkg:npm/%40babel/traverse",
+        "pkg:npm/babel-traverse",
+    ]
+    assert draft.affected[1].ranges[0].events[1] == RangeEvent(EventKind.LAST_AFFECTED, "6.26.0")
     assert [s.type for s in draft.severity] == [SeverityType.CVSS_V3, SeverityType.CVSS_V4]
     assert draft.cwes == ("CWE-184", "CWE-697")
     assert draft.credit_as == "William Khem Marquez"
@@ -162,11 +170,18 @@ def test_release_suffix_of_an_ecosystem_is_dropped_and_entries_merged() -> None:
         "affected": [
             {
                 "package": {"ecosystem": "Debian:12", "name": "curl"},
-                "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "7.88.1-10+deb12u9"}]}],
+                "ranges": [
+                    {
+                        "type": "ECOSYSTEM",
+                        "events": [{"introduced": "0"}, {"fixed": "7.88.1-10+deb12u9"}],
+                    }
+                ],
             },
             {
                 "package": {"ecosystem": "Debian:13", "name": "curl"},
-                "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "8.14.1-2"}]}],
+                "ranges": [
+                    {"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "8.14.1-2"}]}
+                ],
             },
         ],
     }

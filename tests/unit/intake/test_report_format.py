@@ -127,9 +127,7 @@ def test_identifiers_are_put_in_canonical_form() -> None:
             "purl": "pkg:PyPI/Acme_Shop",
             "ranges": [{"type": "vers", "vers": "vers:pypi/ < 1.4.2 | >= 1.0 "}],
         },
-        severity=[
-            {"type": "CVSS_V3", "vector": "CVSS:3.1/AC:L/AV:N/PR:N/UI:N/S:U/C:H/I:N/A:N"}
-        ],
+        severity=[{"type": "CVSS_V3", "vector": "CVSS:3.1/AC:L/AV:N/PR:N/UI:N/S:U/C:H/I:N/A:N"}],
         locations=[{"file": "a.py", "commit": "9FCEB02"}],
     )
     draft = parse_report(document, today=TODAY)
@@ -415,9 +413,7 @@ def test_line_end_before_line_start_is_refused() -> None:
 
 
 def test_same_package_twice_is_refused() -> None:
-    document = minimal_report(
-        affected=[{"purl": "pkg:pypi/Django"}, {"purl": "pkg:pypi/django"}]
-    )
+    document = minimal_report(affected=[{"purl": "pkg:pypi/Django"}, {"purl": "pkg:pypi/django"}])
     assert "is already listed at affected[0]" in problem_at(document, "affected[1].purl")
 
 

@@ -107,8 +107,10 @@ def test_semgrep_results_use_the_default_purl_and_its_version() -> None:
     assert xss.reported_score == 6.1
     assert [(r.url, r.type) for r in xss.references] == [
         (
-            "https://semgrep.dev/r/javascript.express.security.audit.xss.direct-response-write"
-            ".direct-response-write",
+            (
+                "https://semgrep.dev/r/javascript.express.security.audit.xss.direct-response-write"
+                ".direct-response-write"
+            ),
             ReferenceType.ARTICLE,
         )
     ]

@@ -20,8 +20,12 @@ from akrites.domain.dedup.model import CaseId, ReportId
 from akrites.domain.errors import Conflict, NotFound
 
 # A feature carried by more reports than this is common (a project-wide release note, a
-# boilerplate sentence): it neither finds candidates nor is worth counting precisely.
+# boilerplate sentence): it is not worth counting precisely.
 COMMON = 64
+# Candidates come only from features carried by at most this many reports: a feature that
+# many reports share singles none of them out, and scanning it would make the cost of a
+# match grow with the size of the index.
+SELECTIVE = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +90,7 @@ class CandidateIndex:
         votes: dict[CaseId, float] = {}
         for key, vote in keys:
             posting = self._postings.get(key)
-            if not posting or len(posting) > COMMON:
+            if not posting or len(posting) > SELECTIVE:
                 continue
             for case_id in {self._case_of[s] for s in posting}:
                 votes[case_id] = votes.get(case_id, 0.0) + vote

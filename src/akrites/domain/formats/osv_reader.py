@@ -321,7 +321,11 @@ class _Converter:
         for index, raw in enumerate(p.array(value, self.at("references"))):
             source = self.at(f"references[{index}]")
             entry = p.obj(raw, source)
-            url = p.text(entry.get("url"), f"{source}.url", required=True) if entry is not None else None
+            url = (
+                p.text(entry.get("url"), f"{source}.url", required=True)
+                if entry is not None
+                else None
+            )
             if entry is None or url is None or url in seen:
                 continue
             seen.add(url)
@@ -335,7 +339,11 @@ class _Converter:
         names = []
         for index, raw in enumerate(p.array(value, self.at("credits"))):
             entry = p.obj(raw, self.at(f"credits[{index}]"))
-            name = p.text(entry.get("name"), self.at(f"credits[{index}].name")) if entry is not None else None
+            name = (
+                p.text(entry.get("name"), self.at(f"credits[{index}].name"))
+                if entry is not None
+                else None
+            )
             if name and name.strip():
                 names.append(" ".join(name.split()))
         self.origins["credit_as"] = self.at("credits")

@@ -102,9 +102,7 @@ class _RunReader:
         p = self.problems
         run = p.obj(raw, self.path)
         tool = p.obj(run.get("tool"), f"{self.path}.tool") if run is not None else None
-        driver = (
-            p.obj(tool.get("driver"), f"{self.path}.tool.driver") if tool is not None else None
-        )
+        driver = p.obj(tool.get("driver"), f"{self.path}.tool.driver") if tool is not None else None
         if run is None or tool is None or driver is None:
             return
         name = p.text(driver.get("name"), f"{self.path}.tool.driver.name", required=True)

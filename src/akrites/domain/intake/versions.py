@@ -19,8 +19,10 @@ from akrites.domain.intake.errors import FieldError, join_path
 from akrites.domain.intake.model import EventKind, RangeEvent, RangeKind
 from akrites.domain.purl import Ecosystem
 
-# univers signals bad input with assorted exception types, not one of its own.
-_UNIVERS_ERRORS: Final = (ValueError, TypeError, IndexError, AttributeError, KeyError)
+# univers signals bad input with assorted exception types (ValueError, TypeError, its own
+# InvalidNuGetVersion derived from Exception, ...), not one of its own; any of them means
+# "not a version of this scheme".
+_UNIVERS_ERRORS: Final = (Exception,)
 
 _DEB: Final = (uv.DebianVersion, "epoch:upstream-revision")
 _RPM: Final = (uv.RpmVersion, "RPM")

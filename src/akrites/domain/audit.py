@@ -43,6 +43,7 @@ class AuditAction(StrEnum):
     SUGGESTION_CONFIRMED = "suggestion.confirmed"
     SUGGESTION_REJECTED = "suggestion.rejected"
     ATTACHMENT_ADDED = "attachment.added"
+    ATTACHMENT_DOWNLOADED = "attachment.downloaded"
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,24 +31,58 @@ def osv_package_name(purl: str) -> str:
     return p.name
 
 
+def vers_to_range(vers: str) -> tuple[VersionRange | None, tuple[str, ...]]:
+    """A vers string as OSV-style events (the engine compares those), plus exact versions.
+
+    ``>=``/``>`` open a range, ``<`` fixes it, ``<=`` is the last affected version, a bare
+    version is affected on its own; ``!=`` exclusions are left out (they only narrow).
+    """
+    _, _, constraints = vers.partition("/")
+    events: list[RangeEvent] = []
+    exact: list[str] = []
+    for raw in constraints.split("|"):
+        item = raw.strip()
+        if not item:
+            continue
+        if item == "*":
+            events.append(RangeEvent(EventKind.INTRODUCED, "0"))
+        elif item.startswith((">=", ">")):
+            events.append(RangeEvent(EventKind.INTRODUCED, item.lstrip(">=")))
+        elif item.startswith("<="):
+            events.append(RangeEvent(EventKind.LAST_AFFECTED, item[2:]))
+        elif item.startswith("<"):
+            if not events or events[-1].kind is not EventKind.INTRODUCED:
+                events.append(RangeEvent(EventKind.INTRODUCED, "0"))
+            events.append(RangeEvent(EventKind.FIXED, item[1:]))
+        elif not item.startswith("!="):
+            exact.append(item.lstrip("="))
+    range_ = VersionRange(kind=RangeKind.ECOSYSTEM, events=tuple(events)) if events else None
+    return range_, tuple(exact)
+
+
 def engine_report(draft: ReportDraft, *, report_id: str, submitter: str = "") -> Report:
     packages = []
     for affected in draft.affected:
-        ranges = tuple(
-            VersionRange(
+        ranges: list[VersionRange] = []
+        versions = list(affected.versions)
+        for r in affected.ranges:
+            if r.kind is IntakeRangeKind.VERS:
+                converted, exact = vers_to_range(r.vers or "")
+                if converted is not None:
+                    ranges.append(converted)
+                versions.extend(exact)
+                continue
+            ranges.append(VersionRange(
                 kind=RangeKind(r.kind.value),
                 events=tuple(RangeEvent(EventKind(e.kind.value), e.version) for e in r.events),
                 repo=r.repo or "",
-            )
-            for r in affected.ranges
-            if r.kind is not IntakeRangeKind.VERS
-        )
+            ))
         packages.append(
             AffectedPackage(
                 ecosystem=str(affected.ecosystem),
                 name=osv_package_name(affected.purl),
-                ranges=ranges,
-                versions=affected.versions,
+                ranges=tuple(ranges),
+                versions=tuple(versions),
             )
         )
     # Code locations carry identifiers (files, functions) that distinguish look-alike flaws.

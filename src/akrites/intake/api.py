@@ -3,6 +3,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -122,6 +123,39 @@ def report_list(request: HttpRequest) -> list[dict[str, Any]]:
 @api_requires(Permission.REPORT_READ)
 def report_status(request: HttpRequest, tracking_id: str) -> dict[str, Any]:
     return status_of(selectors.report_get(actor=actor(request), tracking_id=tracking_id))
+
+
+@router.post("/reports/{tracking_id}/attachments", response={201: Any})
+@api_requires(Permission.REPORT_SUBMIT)
+def attachment_add(request: HttpRequest, tracking_id: str) -> HttpResponse:
+    """Attach a file (multipart form field `file`): text, JSON, PDF, PNG, JPEG, zip or gzip;
+    the declared type must match the content."""
+    a = actor(request)
+    report = selectors.report_get(actor=a, tracking_id=tracking_id)
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise InvalidInput("send the file as multipart form field 'file'", field="file")
+    limit = settings.AKRITES.attachment_max_bytes
+    if upload.size is not None and upload.size > limit:
+        raise InvalidInput(f"the attachment is {upload.size} bytes; the limit is {limit}",
+                           field="file")
+    attachment = services.attachment_add(
+        actor=a, report=report, filename=upload.name or "attachment",
+        content_type=upload.content_type or "", data=upload.read(limit + 1))
+    return JsonResponse({"id": attachment.pk, "size": attachment.size,
+                         "sha256": attachment.sha256, "content_type": attachment.content_type},
+                        status=201)
+
+
+@router.get("/reports/{tracking_id}/attachments/{attachment_id}")
+@api_requires(Permission.REPORT_READ)
+def attachment_get(request: HttpRequest, tracking_id: str, attachment_id: int) -> HttpResponse:
+    name, content_type, data = selectors.attachment_open(
+        actor=actor(request), tracking_id=tracking_id, attachment_id=attachment_id)
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 @router.get("/schemas/report.json", auth=None)

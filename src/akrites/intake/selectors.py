@@ -73,3 +73,27 @@ def suggestion_get(*, actor: Actor, suggestion_id: int) -> DedupSuggestion:
     if found is None:
         raise NotFound("no such suggestion")
     return found
+
+
+def attachment_open(*, actor: Actor, tracking_id: str, attachment_id: int) -> tuple[str, str, bytes]:
+    """(filename, content type, bytes) of an attachment the actor may read; audited."""
+    from django.db import transaction
+
+    from akrites.audit.services import audit_record
+    from akrites.crypto.sealing import open_sealed
+    from akrites.domain.audit import AuditAction
+    from akrites.intake.models import Attachment
+
+    report = report_get(actor=actor, tracking_id=tracking_id)
+    attachment = Attachment.objects.filter(report=report, pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound("no such attachment")
+    key = case_data_key(report.case)
+    name = open_for_case(report.case, key, f"attachment-name:{attachment.pk}",
+                         bytes(attachment.filename_sealed))
+    data = open_sealed(key, bytes(attachment.data_sealed),
+                       context=f"{report.case.number}:attachment:{attachment.pk}")
+    with transaction.atomic():
+        audit_record(actor=actor, action=AuditAction.ATTACHMENT_DOWNLOADED, target_type="report",
+                     target_id=report.tracking_id, data={"attachment": attachment.pk})
+    return name, attachment.content_type, data

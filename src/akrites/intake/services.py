@@ -27,13 +27,14 @@ from akrites.crypto.sealing import keyed_hash, master_key
 from akrites.domain.audit import AuditAction
 from akrites.domain.dedup.model import Band, CaseId, MatchResult
 from akrites.domain.dedup_input import engine_report
-from akrites.domain.errors import AkritesError, Conflict
+from akrites.domain.errors import AkritesError, Conflict, NotFound
 from akrites.domain.intake import ReportDraft, content_digest, draft_to_json
 from akrites.domain.intake.errors import IntakeError
 from akrites.domain.permissions import Permission
-from akrites.domain.policy import Actor, require
+from akrites.domain.policy import Actor, authorize, require
 from akrites.intake.engine import EngineSession, locked_engine
 from akrites.intake.models import (
+    Attachment,
     DedupLog,
     DedupOp,
     DedupSuggestion,
@@ -339,3 +340,42 @@ def _audit_entries(
             "joined_by": row.joined_by,
         }))
     return entries
+
+
+def attachment_add(*, actor: Actor, report: Report, filename: str, content_type: str,
+                   data: bytes) -> Attachment:
+    """Attach a file to one's own report (or any report, for the SIRT). Sealed at rest."""
+    import hashlib
+
+    from django.conf import settings
+
+    from akrites.domain.attachments import check_attachment, safe_filename
+
+    require(actor, Permission.REPORT_SUBMIT)
+    if not authorize(actor, Permission.REPORT_READ) and report.organisation_id != actor.org_id:
+        raise NotFound("no such report")
+    declared = check_attachment(filename=filename, content_type=content_type, data=data,
+                                max_bytes=settings.AKRITES.attachment_max_bytes)
+    name = safe_filename(filename)
+    digest = hashlib.sha256(data).hexdigest()
+    with transaction.atomic():
+        case = Case.objects.get(pk=report.case_id)
+        key = case_data_key(case)
+        attachment = Attachment.objects.create(
+            report=report, content_type=declared, size=len(data), sha256=digest,
+            filename_sealed=b"", data_sealed=b"")
+        attachment.filename_sealed = seal_for_case(case, key, f"attachment-name:{attachment.pk}",
+                                                   name)
+        attachment.data_sealed = _seal_bytes(key, data, f"{case.number}:attachment:{attachment.pk}")
+        attachment.save(update_fields=["filename_sealed", "data_sealed"])
+        audit_record_many(actor=actor, entries=[(
+            AuditAction.ATTACHMENT_ADDED, "report", report.tracking_id,
+            {"attachment": attachment.pk, "size": len(data), "sha256": digest,
+             "content_type": declared})])
+    return attachment
+
+
+def _seal_bytes(key: bytes, data: bytes, context: str) -> bytes:
+    from akrites.crypto.sealing import seal
+
+    return seal(key, data, context=context)

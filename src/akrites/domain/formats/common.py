@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Final
@@ -175,20 +174,11 @@ class Problems:
             return None
         if isinstance(value, str) and (value.strip() or not required):
             return value
-        self.add(field, "is required" if value is None else "must be a non-empty string")
-        return None
-
-    def number(self, value: object, field: str) -> float | None:
         if value is None:
-            return None
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
-            self.add(field, "must be a number")
-            return None
-        return float(value)
+            self.add(field, "is required")
+        else:
+            self.add(field, "must not be blank" if isinstance(value, str) else "must be a string")
+        return None
 
 
 def one_line(text: str, limit: int) -> str:

@@ -158,7 +158,7 @@ class _Converter:
     def packages(self, value: object) -> list[dict[str, Any]]:
         p = self.problems
         entries = p.array(value, self.at("affected"), required=True)
-        if not entries and value is not None:
+        if isinstance(value, list) and not value:
             p.add(self.at("affected"), "must list at least one affected package")
         merged: dict[str, dict[str, Any]] = {}
         for index, raw in enumerate(entries):

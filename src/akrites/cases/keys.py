@@ -13,6 +13,7 @@ class KeyDestroyedError(SealingError):
 
 
 def _label(case: Case) -> str:
+    # Also written by intake.services when opening cases in bulk: keep the two in step.
     return f"case:{case.number}"
 
 

@@ -21,9 +21,9 @@ from django.utils import timezone
 
 from akrites.accounts.models import Organisation, User
 from akrites.audit.services import audit_record_many
-from akrites.cases.keys import case_data_key, case_key_create, seal_for_case
-from akrites.cases.models import Case, CaseCounter
-from akrites.crypto.sealing import keyed_hash, master_key
+from akrites.cases.keys import case_data_key, seal_for_case
+from akrites.cases.models import Case, CaseCounter, CaseKey
+from akrites.crypto.sealing import keyed_hash, master_key, new_data_key
 from akrites.domain.audit import AuditAction
 from akrites.domain.dedup.model import Band, CaseId, MatchResult
 from akrites.domain.dedup_input import engine_report
@@ -245,22 +245,28 @@ def _deduplicate(session: EngineSession, pending: list[_Pending], org: Organisat
 def _open_cases(pending: list[_Pending], now: datetime) -> dict[str, Case]:
     numbers = sorted({p.case_number for p in pending})
     cases = {c.number: c for c in Case.objects.filter(number__in=numbers)}
-    keys: dict[str, bytes] = {}
-    new_cases = []
+    master = master_key()
+    new_cases: list[Case] = []
+    new_keys: list[CaseKey] = []
     for item in pending:
         if item.opens_case and item.case_number not in cases:
             year, seq = item.case_number.split("-")[1:]
             case = Case(number=item.case_number, year=int(year), seq=int(seq),
-                        first_reported_at=now, title_sealed=b"")
+                        first_reported_at=now)
+            data_key = new_data_key()
+            case.title_sealed = seal_for_case(case, data_key, "title", item.draft.title)
+            case._data_key = data_key  # type: ignore[attr-defined]
             cases[case.number] = case
-            new_cases.append((case, item))
-    Case.objects.bulk_create([c for c, _ in new_cases], batch_size=1000)
-    for case, item in new_cases:
-        keys[case.number] = case_key_create(case)
-        case.title_sealed = seal_for_case(case, keys[case.number], "title", item.draft.title)
-    Case.objects.bulk_update([c for c, _ in new_cases], ["title_sealed"], batch_size=1000)
+            new_cases.append(case)
+    Case.objects.bulk_create(new_cases, batch_size=1000)
+    for case in new_cases:
+        new_keys.append(CaseKey(case=case, master_key_id=master.key_id,
+                                wrapped=master.wrap(case._data_key,  # type: ignore[attr-defined]
+                                                    label=f"case:{case.number}")))
+    CaseKey.objects.bulk_create(new_keys, batch_size=1000)
     for case in cases.values():
-        case._data_key = keys.get(case.number) or case_data_key(case)  # type: ignore[attr-defined]
+        if not hasattr(case, "_data_key"):
+            case._data_key = case_data_key(case)  # type: ignore[attr-defined]
     return cases
 
 

@@ -44,9 +44,9 @@ Hasher = Callable[[str], int]
 _MASK32 = 0xFFFFFFFF
 
 
-def process_hasher(value: str) -> int:
-    """Python's str hash: SipHash keyed with this interpreter's random secret."""
-    return hash(value)
+# Python's own str hash: SipHash keyed with this interpreter's random per-process secret.
+# (Unless PYTHONHASHSEED pins it: then it is no secret, and callers should pass a key.)
+process_hasher: Hasher = hash
 
 
 def keyed_hasher(key: bytes) -> Hasher:

@@ -72,12 +72,10 @@ def shingles(text: str) -> list[str]:
     tokens = words(text)
     if len(tokens) < SHINGLE_SIZE:
         return [" ".join(tokens)] if tokens else []
-    seen: dict[str, None] = {}
-    for start in range(len(tokens) - SHINGLE_SIZE + 1):
-        seen[" ".join(tokens[start : start + SHINGLE_SIZE])] = None
-        if len(seen) >= MAX_SHINGLES:
-            break
-    return list(seen)
+    # Enough triples for MAX_SHINGLES distinct ones in all but very repetitive texts.
+    head = tokens[: 2 * MAX_SHINGLES + SHINGLE_SIZE]
+    triples = map(" ".join, zip(head, head[1:], head[2:], strict=False))
+    return list(dict.fromkeys(triples))[:MAX_SHINGLES]
 
 
 def identifiers(text: str) -> set[str]:
@@ -91,10 +89,13 @@ def identifiers(text: str) -> set[str]:
         for token in span.split():
             _add_identifier(found, token, is_code=True)
     for raw in text.split():
-        token = raw.strip(_TOKEN_EDGES)
-        if len(token) < 3:
+        # Cheap tests first: most words are plain prose (lower case, or Capitalised).
+        if raw.islower() and not any(mark in raw for mark in "_.(:>"):
             continue
-        # Cheap tests first: most words are plain prose.
+        token = raw.strip(_TOKEN_EDGES)
+        if len(token) < 3 or token.istitle() or token.isupper():
+            if "_" not in token and "." not in token and "(" not in raw:
+                continue
         looks_like_code = (
             "_" in token
             or "." in token

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 
 class RefKind(StrEnum):
@@ -71,21 +71,28 @@ def looks_like_commit(word: str) -> bool:
 def parse_reference(url: str) -> Ref | None:
     """The `Ref` a URL identifies, or None when it is not a usable http(s) URL."""
     raw = url.strip()
-    if "://" not in raw:
+    scheme, separator, rest = raw.partition("://")
+    if not separator:
         if raw.startswith(("mailto:", "javascript:")) or "." not in raw.split("/", 1)[0]:
             return None
-        raw = "https://" + raw
-    try:
-        parts = urlsplit(raw)
-    except ValueError:
+        scheme, rest = "https", raw
+    if scheme.lower() not in {"http", "https"}:
         return None
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
+    # Split by hand: urllib's general parser costs more than the rest of this function.
+    rest = rest.partition("#")[0]
+    rest, _, query_text = rest.partition("?")
+    authority, _, path_text = rest.partition("/")
+    host = authority.rpartition("@")[2].partition(":")[0].lower().removeprefix("www.")
+    if not host or "." not in host:
         return None
-    host = parts.hostname.lower().removeprefix("www.")
-    path = [segment for segment in parts.path.split("/") if segment]
-    query = [(k.lower(), v) for k, v in parse_qsl(parts.query) if not _TRACKING_PARAM.match(k)]
+    path = [segment for segment in path_text.split("/") if segment]
+    query = (
+        [(k.lower(), v) for k, v in parse_qsl(query_text) if not _TRACKING_PARAM.match(k)]
+        if query_text
+        else []
+    )
     if host in _FORGE_HOSTS:
-        forge = _forge_ref(host, path, raw)
+        forge = _forge_ref(host, path, url)
         if forge is not None:
             return forge
     return _generic_ref(host, [segment.lower() for segment in path], query, url)

@@ -126,10 +126,12 @@ _CWE_CLASSES: dict[int, Weakness] = {
 
 def classes_in_text(text: str) -> frozenset[Weakness]:
     words = _WORD.findall(text.lower())
+    if _BY_FIRST_WORD.keys().isdisjoint(words):
+        return frozenset()
     found: set[Weakness] = set()
     for position, word in enumerate(words):
         for phrase, weakness in _BY_FIRST_WORD.get(word, ()):
-            if tuple(words[position : position + len(phrase)]) == phrase:
+            if len(phrase) == 1 or tuple(words[position : position + len(phrase)]) == phrase:
                 found.add(weakness)
     return frozenset(found)
 

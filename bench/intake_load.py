@@ -25,11 +25,32 @@ from pathlib import Path
 import httpx
 
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/akrites_bench"
-ECOSYSTEMS = [("pypi", "vers:pypi"), ("npm", "vers:npm"), ("cargo", "vers:cargo"),
-              ("gem", "vers:gem")]
+ECOSYSTEMS = [
+    ("pypi", "vers:pypi"),
+    ("npm", "vers:npm"),
+    ("cargo", "vers:cargo"),
+    ("gem", "vers:gem"),
+]
 CWES = ["CWE-79", "CWE-89", "CWE-22", "CWE-400", "CWE-502", "CWE-918", "CWE-611"]
-WORDS = ("parser decoder handler template session cookie header upload archive path query "
-         "serializer resolver filter cache token redirect").split()
+WORDS = [
+    "parser",
+    "decoder",
+    "handler",
+    "template",
+    "session",
+    "cookie",
+    "header",
+    "upload",
+    "archive",
+    "path",
+    "query",
+    "serializer",
+    "resolver",
+    "filter",
+    "cache",
+    "token",
+    "redirect",
+]
 
 
 def synth_reports(n: int, seed: int = 7) -> list[dict[str, object]]:
@@ -40,22 +61,33 @@ def synth_reports(n: int, seed: int = 7) -> list[dict[str, object]]:
         pkg = f"pkg{int(rng.paretovariate(1.2)) % 3000}"
         fix = f"https://github.com/org{i % 997}/{pkg}/commit/{rng.getrandbits(160):040x}"
         w = rng.sample(WORDS, 3)
-        flaws.append({
-            "purl": f"pkg:{eco}/{pkg}", "vers": f"{scheme}/<{rng.randint(1, 9)}.{rng.randint(0, 9)}.{rng.randint(1, 9)}",
-            "cwe": rng.choice(CWES), "fix": fix,
-            "title": f"{w[0].title()} {w[1]} flaw in {pkg} #{i}",
-            "text": f"The {w[0]} in {pkg} mishandles crafted {w[1]} input in the {w[2]} "
-                    f"component (flaw {i}), letting a remote attacker corrupt state.",
-        })
+        flaws.append(
+            {
+                "purl": f"pkg:{eco}/{pkg}",
+                "vers": f"{scheme}/<{rng.randint(1, 9)}.{rng.randint(0, 9)}.{rng.randint(1, 9)}",
+                "cwe": rng.choice(CWES),
+                "fix": fix,
+                "title": f"{w[0].title()} {w[1]} flaw in {pkg} #{i}",
+                "text": f"The {w[0]} in {pkg} mishandles crafted {w[1]} input in the {w[2]} "
+                f"component (flaw {i}), letting a remote attacker corrupt state.",
+            }
+        )
     reports = []
     for i in range(n):
         flaw = flaws[i] if i < len(flaws) else rng.choice(flaws)
-        reports.append({
-            "schema_version": "1.0", "title": flaw["title"], "description": flaw["text"],
-            "affected": [{"purl": flaw["purl"], "ranges": [{"type": "vers", "vers": flaw["vers"]}]}],
-            "cwes": [flaw["cwe"]], "references": [{"url": flaw["fix"], "type": "fix"}],
-            "reporter_ref": f"bench-{i}",
-        })
+        reports.append(
+            {
+                "schema_version": "1.0",
+                "title": flaw["title"],
+                "description": flaw["text"],
+                "affected": [
+                    {"purl": flaw["purl"], "ranges": [{"type": "vers", "vers": flaw["vers"]}]}
+                ],
+                "cwes": [flaw["cwe"]],
+                "references": [{"url": flaw["fix"], "type": "fix"}],
+                "reporter_ref": f"bench-{i}",
+            }
+        )
     rng.shuffle(reports)
     return reports
 
@@ -67,47 +99,86 @@ def _free_port() -> int:
 
 
 def _run(env: dict[str, str], *args: str) -> str:
-    out = subprocess.run([sys.executable, "-m", "akrites", *args], env=env, check=True,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "akrites", *args],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return out.stdout
 
 
 def measure(label: str, env: dict[str, str], reports: list[dict[str, object]], batch: int) -> None:
     _run(env, "migrate")
     _run(env, "org", "create", "Bench Lab", "--kind", "finder")
-    _run(env, "user", "create", "--email", "bench@lab.example", "--org", "Bench Lab",
-         "--role", "reporter")
-    token = _run(env, "token", "create", "--user", "bench@lab.example", "--scope",
-                 "intake:report:submit").strip().splitlines()[-1]
+    _run(
+        env,
+        "user",
+        "create",
+        "--email",
+        "bench@lab.example",
+        "--org",
+        "Bench Lab",
+        "--role",
+        "reporter",
+    )
+    token = (
+        _run(
+            env, "token", "create", "--user", "bench@lab.example", "--scope", "intake:report:submit"
+        )
+        .strip()
+        .splitlines()[-1]
+    )
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "akrites", "serve", "--port", str(port), "--workers", "2",
-         "--no-worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "akrites",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--no-worker",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(240):
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz")  # noqa: S310
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz")
                 break
             except OSError:
                 time.sleep(0.25)
-        bodies = ["\n".join(json.dumps(r) for r in reports[i:i + batch])
-                  for i in range(0, len(reports), batch)]
+        bodies = [
+            "\n".join(json.dumps(r) for r in reports[i : i + batch])
+            for i in range(0, len(reports), batch)
+        ]
         accepted = duplicates = 0
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/x-ndjson"}
         started = time.perf_counter()
         with httpx.Client(timeout=600) as client:
             for body in bodies:
-                answer = client.post(f"http://127.0.0.1:{port}/api/v1/reports/bulk",
-                                     content=body.encode(), headers=headers).json()
+                answer = client.post(
+                    f"http://127.0.0.1:{port}/api/v1/reports/bulk",
+                    content=body.encode(),
+                    headers=headers,
+                ).json()
                 accepted += answer["accepted"]
                 duplicates += sum(1 for r in answer["results"] if r["status"] == "duplicate")
         elapsed = time.perf_counter() - started
     finally:
         server.terminate()
         server.wait(timeout=60)
-    print(f"{label:<11} {len(reports):>6} reports in {elapsed:6.1f} s = "
-          f"{len(reports) / elapsed:7.0f} reports/s  (accepted {accepted}, joined an existing "
-          f"case {duplicates}, batch {batch})")
+    print(
+        f"{label:<11} {len(reports):>6} reports in {elapsed:6.1f} s = "
+        f"{len(reports) / elapsed:7.0f} reports/s  (accepted {accepted}, joined an existing "
+        f"case {duplicates}, batch {batch})"
+    )
 
 
 def main() -> int:
@@ -118,27 +189,44 @@ def main() -> int:
     parser.add_argument("--no-pg", action="store_true")
     args = parser.parse_args()
     reports = synth_reports(args.reports)
-    base = {**os.environ, "AKRITES_LOG_LEVEL": "WARNING", "AKRITES_INTAKE_PER_MINUTE": "1000000",
-            "AKRITES_INTAKE_PER_DAY": "10000000"}
+    base = {
+        **os.environ,
+        "AKRITES_LOG_LEVEL": "WARNING",
+        "AKRITES_INTAKE_PER_MINUTE": "1000000",
+        "AKRITES_INTAKE_PER_DAY": "10000000",
+    }
     base.pop("DJANGO_SETTINGS_MODULE", None)
     with tempfile.TemporaryDirectory() as tmp:
-        measure("SQLite", {**base, "AKRITES_DATA_DIR": str(Path(tmp) / "sqlite"),
-                           "AKRITES_DATABASE_URL": ""}, reports, args.batch)
+        measure(
+            "SQLite",
+            {**base, "AKRITES_DATA_DIR": str(Path(tmp) / "sqlite"), "AKRITES_DATABASE_URL": ""},
+            reports,
+            args.batch,
+        )
         if not args.no_pg:
             admin = args.pg.rsplit("/", 1)[0] + "/postgres"
             dbname = args.pg.rsplit("/", 1)[1]
             try:
                 import psycopg
 
-                with psycopg.connect(admin.replace("postgres://", "postgresql://"),
-                                     autocommit=True) as conn:
+                with psycopg.connect(
+                    admin.replace("postgres://", "postgresql://"), autocommit=True
+                ) as conn:
                     conn.execute(f'DROP DATABASE IF EXISTS "{dbname}"')
                     conn.execute(f'CREATE DATABASE "{dbname}"')
             except Exception as exc:  # noqa: BLE001  (PostgreSQL is optional for the benchmark)
                 print(f"PostgreSQL    skipped: {exc}")
                 return 0
-            measure("PostgreSQL", {**base, "AKRITES_DATA_DIR": str(Path(tmp) / "pg"),
-                                   "AKRITES_DATABASE_URL": args.pg}, reports, args.batch)
+            measure(
+                "PostgreSQL",
+                {
+                    **base,
+                    "AKRITES_DATA_DIR": str(Path(tmp) / "pg"),
+                    "AKRITES_DATABASE_URL": args.pg,
+                },
+                reports,
+                args.batch,
+            )
     return 0
 
 

@@ -74,8 +74,10 @@ def _domain_error(request: HttpRequest, exc: AkritesError) -> HttpResponse:
     extra: dict[str, Any] = {}
     listed = getattr(exc, "errors", None)
     if listed:  # an IntakeError: every problem, each with its field
-        extra["errors"] = [{"field": e.field, "message": e.message,
-                            **({"line": e.line} if e.line else {})} for e in listed]
+        extra["errors"] = [
+            {"field": e.field, "message": e.message, **({"line": e.line} if e.line else {})}
+            for e in listed
+        ]
     response = _error(exc.code, exc.message, exc.status, exc.field, **extra)
     if isinstance(exc, RateLimited):
         response["Retry-After"] = str(exc.retry_after)
@@ -115,8 +117,11 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(RequestDataTooBig)
 def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     limit = settings.AKRITES.max_request_bytes
-    return _error("payload_too_large", f"the request body is larger than {limit} bytes: split "
-                  "it into smaller batches", 413)
+    return _error(
+        "payload_too_large",
+        f"the request body is larger than {limit} bytes: split it into smaller batches",
+        413,
+    )
 
 
 @api.exception_handler(Exception)

@@ -459,8 +459,11 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (every command,
     p.add_argument("--check", action="store_true", help="fail if the file is out of date")
 
     submit = add("submit", cmd_submit, "Submit report files to a server through its API.")
-    submit.add_argument("rest", nargs=argparse.REMAINDER,
-                        help="'FILE --server URL --token TOKEN'; see 'akrites submit -h'")
+    submit.add_argument(
+        "rest",
+        nargs=argparse.REMAINDER,
+        help="'FILE --server URL --token TOKEN'; see 'akrites submit -h'",
+    )
 
     dedup = add("dedup", cmd_dedup, "Run the deduplication engine alone (no server).")
     dedup.add_argument(

@@ -44,8 +44,7 @@ def _post(client: httpx.Client, url: str, body: bytes, headers: dict[str, str]) 
             continue
         if response.status_code in (429, 502, 503, 504) and attempt < MAX_ATTEMPTS:
             wait = int(response.headers.get("Retry-After", "0") or 0) or min(2**attempt, 30)
-            print(f"server answered {response.status_code}; retrying in {wait} s",
-                  file=sys.stderr)
+            print(f"server answered {response.status_code}; retrying in {wait} s", file=sys.stderr)
             time.sleep(min(wait, 120))
             continue
         return response
@@ -64,17 +63,27 @@ def _print_results(body: dict[str, Any]) -> tuple[int, int]:
 def submit_main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="akrites submit",
-        description="Submit reports (Akrites JSON / JSON Lines, OSV, SARIF 2.1.0) to a server.")
+        description="Submit reports (Akrites JSON / JSON Lines, OSV, SARIF 2.1.0) to a server.",
+    )
     parser.add_argument("file", help="the file to submit")
-    parser.add_argument("--server", default=os.environ.get("AKRITES_SERVER",
-                                                           "http://127.0.0.1:8000"),
-                        help="server URL (default $AKRITES_SERVER or http://127.0.0.1:8000)")
-    parser.add_argument("--token", default=os.environ.get("AKRITES_TOKEN"),
-                        help="API token (default $AKRITES_TOKEN)")
+    parser.add_argument(
+        "--server",
+        default=os.environ.get("AKRITES_SERVER", "http://127.0.0.1:8000"),
+        help="server URL (default $AKRITES_SERVER or http://127.0.0.1:8000)",
+    )
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("AKRITES_TOKEN"),
+        help="API token (default $AKRITES_TOKEN)",
+    )
     parser.add_argument("--format", default="auto", choices=["auto", "akrites", "osv", "sarif"])
     parser.add_argument("--purl", help="package URL the SARIF results are about")
-    parser.add_argument("--batch-size", type=int, default=1000,
-                        help="reports per request for JSON Lines (default 1000)")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=1000,
+        help="reports per request for JSON Lines (default 1000)",
+    )
     args = parser.parse_args(argv)
     if not args.token:
         print("error: no token: pass --token or set AKRITES_TOKEN", file=sys.stderr)
@@ -91,8 +100,11 @@ def submit_main(argv: list[str] | None = None) -> int:
     accepted = rejected = 0
     with httpx.Client(timeout=300, params=params) as client:
         for number, (body, content_type) in enumerate(_batches(path, data, args.batch_size)):
-            headers = {"Authorization": f"Bearer {args.token}", "Content-Type": content_type,
-                       "Idempotency-Key": f"file-{digest}-{number}"}
+            headers = {
+                "Authorization": f"Bearer {args.token}",
+                "Content-Type": content_type,
+                "Idempotency-Key": f"file-{digest}-{number}",
+            }
             try:
                 response = _post(client, url, body, headers)
             except httpx.TransportError as exc:
@@ -101,13 +113,16 @@ def submit_main(argv: list[str] | None = None) -> int:
             try:
                 answer = response.json()
             except json.JSONDecodeError:
-                print(f"error: the server answered {response.status_code} without JSON",
-                      file=sys.stderr)
+                print(
+                    f"error: the server answered {response.status_code} without JSON",
+                    file=sys.stderr,
+                )
                 return 2
             if response.status_code != 200:
                 where = f" ({answer.get('field')})" if answer.get("field") else ""
-                print(f"error: {answer.get('code')}{where}: {answer.get('message')}",
-                      file=sys.stderr)
+                print(
+                    f"error: {answer.get('code')}{where}: {answer.get('message')}", file=sys.stderr
+                )
                 for error in answer.get("errors", [])[1:]:
                     print(f"\t{error.get('field')}: {error.get('message')}", file=sys.stderr)
                 return 2

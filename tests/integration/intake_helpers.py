@@ -34,8 +34,7 @@ def report_doc(
         "affected": [{"purl": purl, "ranges": [{"type": "vers", "vers": vers}]}],
         "cwes": list(cwes),
         "references": [{"url": fix, "type": "fix"}],
-        "severity": [{"type": "CVSS_V3",
-                      "vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+        "severity": [{"type": "CVSS_V3", "vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
     }
     if reporter_ref:
         doc["reporter_ref"] = reporter_ref
@@ -51,8 +50,14 @@ def bearer(user: User, scopes: list[str] | None = None) -> dict[str, str]:
     return {"HTTP_AUTHORIZATION": f"Bearer {created.secret}"}
 
 
-def submit(client: Client, headers: dict[str, str], doc: Any, *, key: str | None = None,
-           path: str = "/api/v1/reports") -> Any:
+def submit(
+    client: Client,
+    headers: dict[str, str],
+    doc: Any,
+    *,
+    key: str | None = None,
+    path: str = "/api/v1/reports",
+) -> Any:
     extra = dict(headers)
     if key:
         extra["HTTP_IDEMPOTENCY_KEY"] = key

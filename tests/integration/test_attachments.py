@@ -29,9 +29,11 @@ def setup():  # type: ignore[no-untyped-def]
 
 
 def _upload(headers, tracking, name, data, content_type):  # type: ignore[no-untyped-def]
-    return Client().post(f"/api/v1/reports/{tracking}/attachments",
-                         {"file": SimpleUploadedFile(name, data, content_type=content_type)},
-                         **headers)
+    return Client().post(
+        f"/api/v1/reports/{tracking}/attachments",
+        {"file": SimpleUploadedFile(name, data, content_type=content_type)},
+        **headers,
+    )
 
 
 def test_text_attachment_is_sealed_and_downloadable(setup) -> None:  # type: ignore[no-untyped-def]
@@ -43,24 +45,37 @@ def test_text_attachment_is_sealed_and_downloadable(setup) -> None:  # type: ign
         for data, name in cursor.fetchall():
             assert b"PLATYPUS" not in bytes(data)
             assert b"poc.sh" not in bytes(name)
-    got = Client().get(f"/api/v1/reports/{tracking}/attachments/{response.json()['id']}",
-                       **headers)
+    got = Client().get(f"/api/v1/reports/{tracking}/attachments/{response.json()['id']}", **headers)
     assert got.status_code == 200
     assert got.content == SECRET_POC
     assert got["Content-Disposition"] == 'attachment; filename="poc.sh"'
     assert AuditEvent.objects.filter(action="attachment.downloaded").exists()
 
 
-@pytest.mark.parametrize(("name", "data", "content_type", "field", "fragment"), [
-    ("shot.png", b"not really a png", "image/png", "content_type", "does not match"),
-    ("tool.exe", b"MZ\x90\x00" + b"\x00" * 100, "application/octet-stream", "file",
-     "executables"),
-    ("a.bin", b"\x00\x01\x02", "application/x-msdownload", "content_type", "not accepted"),
-    ("empty.txt", b"", "text/plain", "file", "empty"),
-    ("bin.txt", b"abc\x00def", "text/plain", "content_type", "does not match"),
-])
-def test_disguised_or_forbidden_files_are_refused(setup, name, data, content_type, field,  # type: ignore[no-untyped-def]
-                                                  fragment) -> None:
+@pytest.mark.parametrize(
+    ("name", "data", "content_type", "field", "fragment"),
+    [
+        ("shot.png", b"not really a png", "image/png", "content_type", "does not match"),
+        (
+            "tool.exe",
+            b"MZ\x90\x00" + b"\x00" * 100,
+            "application/octet-stream",
+            "file",
+            "executables",
+        ),
+        ("a.bin", b"\x00\x01\x02", "application/x-msdownload", "content_type", "not accepted"),
+        ("empty.txt", b"", "text/plain", "file", "empty"),
+        ("bin.txt", b"abc\x00def", "text/plain", "content_type", "does not match"),
+    ],
+)
+def test_disguised_or_forbidden_files_are_refused(
+    setup,
+    name,
+    data,
+    content_type,
+    field,  # type: ignore[no-untyped-def]
+    fragment,
+) -> None:
     _, headers, tracking = setup
     response = _upload(headers, tracking, name, data, content_type)
     assert response.status_code == 422, response.content
@@ -85,8 +100,7 @@ def test_other_organisations_cannot_attach_or_download(setup) -> None:  # type: 
     uploaded = _upload(headers, tracking, "poc.txt", SECRET_POC, "text/plain").json()
     stranger = bearer(make_user(OrgKind.FINDER, Role.REPORTER))
     assert _upload(stranger, tracking, "x.txt", b"hi", "text/plain").status_code == 404
-    download = Client().get(f"/api/v1/reports/{tracking}/attachments/{uploaded['id']}",
-                            **stranger)
+    download = Client().get(f"/api/v1/reports/{tracking}/attachments/{uploaded['id']}", **stranger)
     assert download.status_code == 404
     assert b"PLATYPUS" not in download.content
     assert Attachment.objects.count() == 1

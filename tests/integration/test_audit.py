@@ -133,3 +133,23 @@ def test_concurrent_writers_keep_one_unbroken_chain() -> None:
     assert errors == []
     assert sorted(AuditEvent.objects.values_list("seq", flat=True)) == list(range(1, 21))
     assert audit_chain_verify().ok
+
+
+def test_a_deleted_head_beside_existing_events_stops_writes() -> None:
+    from akrites.audit.models import AuditHead
+    from akrites.audit.services import AuditHeadMissingError
+
+    _three_events()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {AuditHead._meta.db_table}")  # noqa: S608
+    with pytest.raises(AuditHeadMissingError):
+        organisation_create(actor=SYSTEM, name="After tampering", kind="finder")
+
+
+def test_an_empty_database_starts_a_fresh_chain() -> None:
+    from akrites.audit.models import AuditHead
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {AuditHead._meta.db_table}")  # noqa: S608
+    organisation_create(actor=SYSTEM, name="First", kind="finder")
+    assert audit_chain_verify().ok

@@ -230,7 +230,10 @@ def test_concurrent_processes_share_one_audit_chain(tmp_path: Path) -> None:
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "akrites", "org", "create", f"Org {i}", "--kind", "finder"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for i in range(6)
     ]
@@ -247,31 +250,62 @@ def test_two_submitters_at_once_against_a_live_server_make_one_case(tmp_path: Pa
     assert run(tmp_path, "org", "create", "Lab B", "--kind", "finder").returncode == 0
     tokens = []
     for org, email in (("Lab A", "a@lab.example"), ("Lab B", "b@lab.example")):
-        assert run(tmp_path, "user", "create", "--email", email, "--org", org,
-                   "--role", "reporter").returncode == 0
-        created = run(tmp_path, "token", "create", "--user", email, "--scope",
-                      "intake:report:submit")
+        assert (
+            run(
+                tmp_path, "user", "create", "--email", email, "--org", org, "--role", "reporter"
+            ).returncode
+            == 0
+        )
+        created = run(
+            tmp_path, "token", "create", "--user", email, "--scope", "intake:report:submit"
+        )
         tokens.append(created.stdout.strip().splitlines()[-1])
     report = {
         "schema_version": "1.0",
         "title": "Heap overflow in the chunked decoder",
         "description": "A crafted chunk size overflows the decode buffer in "
         "decode_chunked() and corrupts the heap.",
-        "affected": [{"purl": "pkg:cargo/hyper",
-                      "ranges": [{"type": "vers", "vers": "vers:cargo/>=0.14.0|<0.14.28"}]}],
+        "affected": [
+            {
+                "purl": "pkg:cargo/hyper",
+                "ranges": [{"type": "vers", "vers": "vers:cargo/>=0.14.0|<0.14.28"}],
+            }
+        ],
         "cwes": ["CWE-122"],
-        "references": [{"url": "https://github.com/hyperium/hyper/commit/"
-                               "0123456789abcdef0123456789abcdef01234567", "type": "fix"}],
+        "references": [
+            {
+                "url": "https://github.com/hyperium/hyper/commit/"
+                "0123456789abcdef0123456789abcdef01234567",
+                "type": "fix",
+            }
+        ],
     }
     path = tmp_path / "report.json"
     path.write_text(json.dumps(report))
     port = _free_port()
-    env = {**os.environ, "AKRITES_DATA_DIR": str(tmp_path), "AKRITES_DATABASE_URL": "",
-           "AKRITES_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "AKRITES_DATA_DIR": str(tmp_path),
+        "AKRITES_DATABASE_URL": "",
+        "AKRITES_LOG_LEVEL": "WARNING",
+    }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     server = subprocess.Popen(
-        [sys.executable, "-m", "akrites", "serve", "--port", str(port), "--workers", "2",
-         "--no-worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "akrites",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--no-worker",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(240):
             try:
@@ -281,9 +315,22 @@ def test_two_submitters_at_once_against_a_live_server_make_one_case(tmp_path: Pa
                 time.sleep(0.25)
         submitters = [
             subprocess.Popen(
-                [sys.executable, "-m", "akrites", "submit", str(path), "--server",
-                 f"http://127.0.0.1:{port}", "--token", token],
-                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                [
+                    sys.executable,
+                    "-m",
+                    "akrites",
+                    "submit",
+                    str(path),
+                    "--server",
+                    f"http://127.0.0.1:{port}",
+                    "--token",
+                    token,
+                ],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
             for token in tokens
         ]
         outputs = [p.communicate(timeout=120) for p in submitters]

@@ -40,13 +40,18 @@ def test_single_report_gets_a_receipt_and_a_case(reporter) -> None:  # type: ign
     assert body["case"].startswith("AK-")
     report = Report.objects.get()
     assert report.case.number == body["case"]
-    assert AuditEvent.objects.filter(action="report.received", target_id=body["tracking_id"]).exists()
+    assert AuditEvent.objects.filter(
+        action="report.received", target_id=body["tracking_id"]
+    ).exists()
     assert AuditEvent.objects.filter(action="case.opened", target_id=body["case"]).exists()
 
 
 def test_nothing_is_stored_in_plaintext(reporter) -> None:  # type: ignore[no-untyped-def]
-    doc = report_doc(title=f"Heap overflow {MARKER}", description=f"The parser {MARKER} overflows",
-                     reporter_ref=f"REF-{MARKER}")
+    doc = report_doc(
+        title=f"Heap overflow {MARKER}",
+        description=f"The parser {MARKER} overflows",
+        reporter_ref=f"REF-{MARKER}",
+    )
     assert submit(Client(), bearer(reporter), doc).status_code == 201
     with connection.cursor() as cursor:
         tables = connection.introspection.table_names(cursor)
@@ -54,7 +59,11 @@ def test_nothing_is_stored_in_plaintext(reporter) -> None:  # type: ignore[no-un
             cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608  (table names from introspection)
             for row in cursor.fetchall():
                 for value in row:
-                    raw = bytes(value) if isinstance(value, (bytes, memoryview)) else str(value).encode()
+                    raw = (
+                        bytes(value)
+                        if isinstance(value, (bytes, memoryview))
+                        else str(value).encode()
+                    )
                     assert MARKER.encode() not in raw, table
 
 
@@ -75,8 +84,10 @@ def test_idempotency_key_makes_retries_safe(reporter) -> None:  # type: ignore[n
 def test_reporter_reference_is_idempotent_too(reporter) -> None:  # type: ignore[no-untyped-def]
     headers = bearer(reporter)
     assert submit(Client(), headers, report_doc(reporter_ref="LAB-1")).status_code == 201
-    assert submit(Client(), headers, report_doc(reporter_ref="LAB-1")).json()["status"] == \
-        "already_received"
+    assert (
+        submit(Client(), headers, report_doc(reporter_ref="LAB-1")).json()["status"]
+        == "already_received"
+    )
     conflict = submit(Client(), headers, report_doc(reporter_ref="LAB-1", title="Different"))
     assert conflict.status_code == 409
     assert Report.objects.count() == 1
@@ -88,8 +99,10 @@ def test_bad_report_names_the_field_and_stores_nothing(reporter) -> None:  # typ
         (report_doc(purl="pkg:pypi/"), "affected[0].purl"),
         (report_doc(purl="pkg:nosuch/x"), "affected[0].purl"),
         (report_doc(vers="vers:pypi/>=banana"), "affected[0].ranges[0].vers"),
-        ({**report_doc(), "severity": [{"type": "CVSS_V3", "vector": "CVSS:3.1/AV:X"}]},
-         "severity[0].vector"),
+        (
+            {**report_doc(), "severity": [{"type": "CVSS_V3", "vector": "CVSS:3.1/AV:X"}]},
+            "severity[0].vector",
+        ),
         ({**report_doc(), "cwes": ["XSS"]}, "cwes[0]"),
         ({**report_doc(), "surprise": 1}, "surprise"),
     ]
@@ -99,8 +112,7 @@ def test_bad_report_names_the_field_and_stores_nothing(reporter) -> None:  # typ
         body = response.json()
         assert body["code"] == "invalid_report"
         assert any(e["field"].startswith(field) for e in body["errors"]), (field, body)
-    not_json = Client().post("/api/v1/reports", "{oops", content_type="application/json",
-                             **headers)
+    not_json = Client().post("/api/v1/reports", "{oops", content_type="application/json", **headers)
     assert not_json.status_code == 422
     assert not_json.json()["field"] == "$"
     assert not Report.objects.exists()
@@ -109,17 +121,27 @@ def test_bad_report_names_the_field_and_stores_nothing(reporter) -> None:  # typ
 
 def test_bulk_reports_each_item_and_keeps_the_valid_ones(reporter) -> None:  # type: ignore[no-untyped-def]
     docs = [
-        report_doc(title="XSS in admin changelist", description="Stored XSS in the admin "
-                   "changelist via a crafted list_display value.", cwes=("CWE-79",),
-                   fix="https://github.com/django/django/commit/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+        report_doc(
+            title="XSS in admin changelist",
+            description="Stored XSS in the admin changelist via a crafted list_display value.",
+            cwes=("CWE-79",),
+            fix="https://github.com/django/django/commit/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        ),
         report_doc(purl="pkg:pypi/"),
-        report_doc(title="Path traversal in static serve", description="django.views.static."
-                   "serve allows reading files outside the document root with encoded dots.",
-                   cwes=("CWE-22",),
-                   fix="https://github.com/django/django/commit/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"),
+        report_doc(
+            title="Path traversal in static serve",
+            description="django.views.static."
+            "serve allows reading files outside the document root with encoded dots.",
+            cwes=("CWE-22",),
+            fix="https://github.com/django/django/commit/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+        ),
     ]
-    response = Client().post("/api/v1/reports/bulk", json.dumps({"reports": docs}),
-                             content_type="application/json", **bearer(reporter))
+    response = Client().post(
+        "/api/v1/reports/bulk",
+        json.dumps({"reports": docs}),
+        content_type="application/json",
+        **bearer(reporter),
+    )
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["accepted"] == 2
@@ -132,11 +154,22 @@ def test_bulk_reports_each_item_and_keeps_the_valid_ones(reporter) -> None:  # t
 
 
 def test_json_lines_bulk_reports_line_numbers(reporter) -> None:  # type: ignore[no-untyped-def]
-    lines = "\n".join([json.dumps(report_doc()), "{broken", json.dumps(report_doc(
-        title="Other", description="Another flaw in the URL resolver with a crafted path.",
-        fix="https://github.com/django/django/commit/cccccccccccccccccccccccccccccccccccccccc"))])
-    response = Client().post("/api/v1/reports/bulk", lines, content_type="application/x-ndjson",
-                             **bearer(reporter))
+    lines = "\n".join(
+        [
+            json.dumps(report_doc()),
+            "{broken",
+            json.dumps(
+                report_doc(
+                    title="Other",
+                    description="Another flaw in the URL resolver with a crafted path.",
+                    fix="https://github.com/django/django/commit/cccccccccccccccccccccccccccccccccccccccc",
+                )
+            ),
+        ]
+    )
+    response = Client().post(
+        "/api/v1/reports/bulk", lines, content_type="application/x-ndjson", **bearer(reporter)
+    )
     body = response.json()
     assert body["accepted"] == 2
     assert body["results"][1]["status"] == "rejected"
@@ -147,29 +180,42 @@ def test_same_flaw_from_two_finders_becomes_one_case() -> None:
     lab = make_user(OrgKind.FINDER, Role.REPORTER)
     bank = make_user(OrgKind.OPERATOR, Role.REPORTER)
     first = submit(Client(), bearer(lab), report_doc()).json()
-    second = submit(Client(), bearer(bank), report_doc(
-        title="order_by() SQL injection through column alias",
-        description="Passing untrusted input as a column alias to QuerySet.order_by() leads to "
-                    "SQL injection; aliases are interpolated into SQL unquoted.")).json()
+    second = submit(
+        Client(),
+        bearer(bank),
+        report_doc(
+            title="order_by() SQL injection through column alias",
+            description="Passing untrusted input as a column alias to QuerySet.order_by() leads to "
+            "SQL injection; aliases are interpolated into SQL unquoted.",
+        ),
+    ).json()
     assert second["status"] == "duplicate", second
     assert second["case"] == first["case"]
     assert "credited as an independent finder" in second["message"]
     assert lab.email not in json.dumps(second)
     assert lab.organisation.name not in json.dumps(second)
     case = Case.objects.get(number=first["case"])
-    assert {r.organisation_id for r in case.reports.all()} == {lab.organisation_id,
-                                                               bank.organisation_id}
+    assert {r.organisation_id for r in case.reports.all()} == {
+        lab.organisation_id,
+        bank.organisation_id,
+    }
 
 
 def test_distinct_flaws_in_one_package_stay_apart(reporter) -> None:  # type: ignore[no-untyped-def]
     headers = bearer(reporter)
     a = submit(Client(), headers, report_doc()).json()
-    b = submit(Client(), headers, report_doc(
-        title="Denial of service in intcomma template filter",
-        description="The intcomma filter takes quadratic time on very long strings, allowing a "
-                    "denial of service.", cwes=("CWE-400",),
-        fix="https://github.com/django/django/commit/dddddddddddddddddddddddddddddddddddddddd",
-        vers="vers:pypi/>=5.0|<5.0.9")).json()
+    b = submit(
+        Client(),
+        headers,
+        report_doc(
+            title="Denial of service in intcomma template filter",
+            description="The intcomma filter takes quadratic time on very long strings, allowing a "
+            "denial of service.",
+            cwes=("CWE-400",),
+            fix="https://github.com/django/django/commit/dddddddddddddddddddddddddddddddddddddddd",
+            vers="vers:pypi/>=5.0|<5.0.9",
+        ),
+    ).json()
     assert a["case"] != b["case"]
 
 
@@ -188,17 +234,30 @@ def test_quota_refuses_with_retry_after(reporter, settings) -> None:  # type: ig
 
     settings.AKRITES = replace(settings.AKRITES, intake_per_minute=2)
     headers = bearer(reporter)
-    docs = [report_doc(title=f"Flaw {i}", description=f"Distinct flaw number {i} in the "
-                       "template engine.", fix=f"https://github.com/django/django/commit/{i:040d}")
-            for i in range(3)]
-    too_many = Client().post("/api/v1/reports/bulk", json.dumps({"reports": docs}),
-                             content_type="application/json", **headers)
+    docs = [
+        report_doc(
+            title=f"Flaw {i}",
+            description=f"Distinct flaw number {i} in the template engine.",
+            fix=f"https://github.com/django/django/commit/{i:040d}",
+        )
+        for i in range(3)
+    ]
+    too_many = Client().post(
+        "/api/v1/reports/bulk",
+        json.dumps({"reports": docs}),
+        content_type="application/json",
+        **headers,
+    )
     assert too_many.status_code == 429
     assert int(too_many["Retry-After"]) >= 1
     assert too_many.json()["code"] == "rate_limited"
     assert not Report.objects.exists()
-    ok = Client().post("/api/v1/reports/bulk", json.dumps({"reports": docs[:2]}),
-                       content_type="application/json", **headers)
+    ok = Client().post(
+        "/api/v1/reports/bulk",
+        json.dumps({"reports": docs[:2]}),
+        content_type="application/json",
+        **headers,
+    )
     assert ok.json()["accepted"] == 2
 
 
@@ -220,14 +279,24 @@ def test_coordinator_confirms_rejects_merges_and_splits() -> None:
     lab = make_user(OrgKind.FINDER, Role.REPORTER)
     headers = bearer(lab)
     a = submit(Client(), headers, report_doc()).json()
-    b = submit(Client(), headers, report_doc(
-        title="Path traversal in static serve", description="django.views.static.serve allows "
-        "reading files outside the document root.", cwes=("CWE-22",),
-        fix="https://github.com/django/django/commit/eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee")).json()
+    b = submit(
+        Client(),
+        headers,
+        report_doc(
+            title="Path traversal in static serve",
+            description="django.views.static.serve allows reading files outside the document root.",
+            cwes=("CWE-22",),
+            fix="https://github.com/django/django/commit/eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+        ),
+    ).json()
     assert a["case"] != b["case"]
     ch = bearer(coord, ["cases:case:triage", "intake:report:read"])
-    merged = Client().post(f"/api/v1/cases/{a['case']}/merge", json.dumps({"other": b["case"]}),
-                           content_type="application/json", **ch)
+    merged = Client().post(
+        f"/api/v1/cases/{a['case']}/merge",
+        json.dumps({"other": b["case"]}),
+        content_type="application/json",
+        **ch,
+    )
     assert merged.status_code == 200, merged.content
     moved = Report.objects.get(tracking_id=b["tracking_id"])
     assert moved.case.number == a["case"]
@@ -245,8 +314,12 @@ def test_coordinator_confirms_rejects_merges_and_splits() -> None:
     again = Client().post(f"/api/v1/reports/{b['tracking_id']}/split", **ch)
     assert again.status_code == 409
     # Reporters cannot triage.
-    denied = Client().post(f"/api/v1/cases/{a['case']}/merge", json.dumps({"other": new_case}),
-                           content_type="application/json", **headers)
+    denied = Client().post(
+        f"/api/v1/cases/{a['case']}/merge",
+        json.dumps({"other": new_case}),
+        content_type="application/json",
+        **headers,
+    )
     assert denied.status_code == 403
 
 
@@ -256,9 +329,11 @@ def _suggest(report_number: str, case_number: str) -> DedupSuggestion:
     report = Report.objects.get(case__number=report_number)
     key = case_data_key(report.case)
     return DedupSuggestion.objects.create(
-        report=report, case=Case.objects.get(number=case_number), score=0.7,
-        evidence_sealed=seal_for_case(report.case, key, f"suggestion:{report.tracking_id}",
-                                      "[]"))
+        report=report,
+        case=Case.objects.get(number=case_number),
+        score=0.7,
+        evidence_sealed=seal_for_case(report.case, key, f"suggestion:{report.tracking_id}", "[]"),
+    )
 
 
 def test_suggestions_can_be_confirmed_or_rejected() -> None:
@@ -266,21 +341,37 @@ def test_suggestions_can_be_confirmed_or_rejected() -> None:
     lab = make_user(OrgKind.FINDER, Role.REPORTER)
     headers = bearer(lab)
     a = submit(Client(), headers, report_doc()).json()
-    b = submit(Client(), headers, report_doc(
-        title="Path traversal in static serve", description="django.views.static.serve allows "
-        "reading files outside the document root.", cwes=("CWE-22",),
-        fix="https://github.com/django/django/commit/ffffffffffffffffffffffffffffffffffffffff")).json()
-    c = submit(Client(), headers, report_doc(
-        title="Open redirect in login view", description="The login view follows next= to "
-        "other hosts when given a backslash-prefixed URL.", cwes=("CWE-601",),
-        fix="https://github.com/django/django/commit/1111111111111111111111111111111111111111")).json()
+    b = submit(
+        Client(),
+        headers,
+        report_doc(
+            title="Path traversal in static serve",
+            description="django.views.static.serve allows reading files outside the document root.",
+            cwes=("CWE-22",),
+            fix="https://github.com/django/django/commit/ffffffffffffffffffffffffffffffffffffffff",
+        ),
+    ).json()
+    c = submit(
+        Client(),
+        headers,
+        report_doc(
+            title="Open redirect in login view",
+            description="The login view follows next= to "
+            "other hosts when given a backslash-prefixed URL.",
+            cwes=("CWE-601",),
+            fix="https://github.com/django/django/commit/1111111111111111111111111111111111111111",
+        ),
+    ).json()
     rejected = _suggest(b["case"], a["case"])
     confirmed = _suggest(c["case"], a["case"])
     client = sign_in(Client(), coord)
     page = client.get("/triage/")
     assert page.status_code == 200
     assert b["tracking_id"].encode() in page.content
-    assert client.post(f"/triage/suggestions/{rejected.pk}/", {"decision": "reject"}).status_code == 302
+    assert (
+        client.post(f"/triage/suggestions/{rejected.pk}/", {"decision": "reject"}).status_code
+        == 302
+    )
     rejected.refresh_from_db()
     assert rejected.state == "rejected"
     assert Report.objects.get(tracking_id=b["tracking_id"]).case.number == b["case"]

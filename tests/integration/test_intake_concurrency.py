@@ -31,9 +31,14 @@ def test_simultaneous_duplicates_from_two_threads_make_one_case() -> None:
     def work(user) -> None:  # type: ignore[no-untyped-def]
         try:
             barrier.wait()
-            reports_submit(actor=actor_for_user(user, mfa_verified=False), user=user,
-                           organisation=user.organisation, items=[draft], channel="api",
-                           source_format="akrites")
+            reports_submit(
+                actor=actor_for_user(user, mfa_verified=False),
+                user=user,
+                organisation=user.organisation,
+                items=[draft],
+                channel="api",
+                source_format="akrites",
+            )
         except BaseException as exc:  # noqa: BLE001  (re-raised below)
             errors.append(exc)
         finally:

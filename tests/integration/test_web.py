@@ -199,7 +199,8 @@ def test_admin_cannot_touch_other_organisations_members() -> None:
 def test_token_page_shows_secret_once() -> None:
     user = make_user(OrgKind.FINDER, Role.REPORTER)
     client = sign_in(Client(), user)
-    created = client.post("/account/tokens/", {"name": "ci", "expires_in_days": 30})
+    created = client.post("/account/tokens/", {"name": "ci", "expires_in_days": 30}, follow=True)
+    assert created.redirect_chain[-1][0] == "/account/tokens/"
     html = created.content.decode()
     assert "akr_" in html
     again = client.get("/account/tokens/").content.decode()

@@ -44,6 +44,9 @@ def account(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/account.html", {"form": form, "actor": actor})
 
 
+_NEW_TOKEN_KEY = "akrites_new_token_secret"
+
+
 @requires(Permission.TOKEN_MANAGE)
 @require_http_methods(["GET", "POST"])
 def tokens(request: HttpRequest) -> HttpResponse:
@@ -52,7 +55,6 @@ def tokens(request: HttpRequest) -> HttpResponse:
     available = sorted(token_scopes_allowed(actor.roles))
     form = TokenForm(request.POST or None, initial={"expires_in_days": 90})
     form.fields["scopes"].choices = [(p.value, p.value) for p in available]
-    new_secret = None
     if request.method == "POST" and form.is_valid():
         try:
             created = services.token_create(
@@ -65,9 +67,11 @@ def tokens(request: HttpRequest) -> HttpResponse:
         except InvalidInput as exc:
             add_error(form, exc)
         else:
-            new_secret = created.secret
-            form = TokenForm(initial={"expires_in_days": 90})
-            form.fields["scopes"].choices = [(p.value, p.value) for p in available]
+            # Post/redirect/get: a reload must not create a second token. The secret waits
+            # in the session for exactly one page view.
+            request.session[_NEW_TOKEN_KEY] = created.secret
+            return HttpResponseRedirect("/account/tokens/")
+    new_secret = request.session.pop(_NEW_TOKEN_KEY, None) if request.method == "GET" else None
     return render(
         request,
         "accounts/tokens.html",

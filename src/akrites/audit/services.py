@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from akrites.audit.models import AuditEvent, AuditHead
-from akrites.domain.audit import AuditAction, canonical_json, entry_hash
+from akrites.domain.audit import GENESIS_HASH, AuditAction, canonical_json, entry_hash
 from akrites.domain.policy import Actor
 
 HEAD_ID = 1
@@ -17,6 +17,29 @@ HEAD_ID = 1
 
 class AuditOutsideTransactionError(RuntimeError):
     pass
+
+
+class AuditHeadMissingError(RuntimeError):
+    """Events exist but the chain's head row is gone: someone deleted it."""
+
+
+def _locked_head() -> AuditHead:
+    """The head row, locked. A database without events (new, or emptied by a test flush)
+    gets a genesis head; a missing head beside existing events is tampering, not a reset."""
+    head = AuditHead.objects.select_for_update().filter(pk=HEAD_ID).first()
+    if head is not None:
+        return head
+    if AuditEvent.objects.exists():
+        raise AuditHeadMissingError(
+            "the audit chain's head row is missing: run 'akrites audit "
+            "verify' and investigate before writing more events"
+        )
+    try:
+        with transaction.atomic():
+            AuditHead.objects.create(pk=HEAD_ID, seq=0, hash=GENESIS_HASH)
+    except IntegrityError:
+        pass  # created concurrently
+    return AuditHead.objects.select_for_update().get(pk=HEAD_ID)
 
 
 def audit_record(
@@ -34,7 +57,7 @@ def audit_record(
         )
     # Normalise through JSON so the hash is computed over exactly what is stored.
     payload: dict[str, Any] = json.loads(canonical_json(data or {}))
-    head = AuditHead.objects.select_for_update().get(pk=HEAD_ID)
+    head = _locked_head()
     seq = head.seq + 1
     occurred_at = timezone.now()
     user_id = int(actor.user_id) if actor and actor.user_id is not None else None
@@ -77,7 +100,7 @@ def audit_record_many(
         raise AuditOutsideTransactionError(
             "audit_record_many must be called inside the transaction of the change it records"
         )
-    head = AuditHead.objects.select_for_update().get(pk=HEAD_ID)
+    head = _locked_head()
     seq, prev = head.seq, head.hash
     user_id = int(actor.user_id) if actor and actor.user_id is not None else None
     org_id = int(actor.org_id) if actor and actor.org_id is not None else None
@@ -86,13 +109,31 @@ def audit_record_many(
         seq += 1
         occurred_at = timezone.now()
         payload: dict[str, Any] = json.loads(canonical_json(data))
-        digest = entry_hash(seq=seq, occurred_at=occurred_at, actor_user_id=user_id,
-                            actor_org_id=org_id, action=action.value, target_type=target_type,
-                            target_id=str(target_id), data=payload, prev_hash=prev)
-        rows.append(AuditEvent(seq=seq, occurred_at=occurred_at, actor_user_id=user_id,
-                               actor_org_id=org_id, action=action.value,
-                               target_type=target_type, target_id=str(target_id), data=payload,
-                               prev_hash=prev, hash=digest))
+        digest = entry_hash(
+            seq=seq,
+            occurred_at=occurred_at,
+            actor_user_id=user_id,
+            actor_org_id=org_id,
+            action=action.value,
+            target_type=target_type,
+            target_id=str(target_id),
+            data=payload,
+            prev_hash=prev,
+        )
+        rows.append(
+            AuditEvent(
+                seq=seq,
+                occurred_at=occurred_at,
+                actor_user_id=user_id,
+                actor_org_id=org_id,
+                action=action.value,
+                target_type=target_type,
+                target_id=str(target_id),
+                data=payload,
+                prev_hash=prev,
+                hash=digest,
+            )
+        )
         prev = digest
     AuditEvent.objects.bulk_create(rows, batch_size=1000)
     AuditHead.objects.filter(pk=HEAD_ID).update(seq=seq, hash=prev)

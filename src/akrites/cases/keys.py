@@ -20,8 +20,9 @@ def _label(case: Case) -> str:
 def case_key_create(case: Case) -> bytes:
     master = master_key()
     data_key = new_data_key()
-    CaseKey.objects.create(case=case, wrapped=master.wrap(data_key, label=_label(case)),
-                           master_key_id=master.key_id)
+    CaseKey.objects.create(
+        case=case, wrapped=master.wrap(data_key, label=_label(case)), master_key_id=master.key_id
+    )
     return data_key
 
 

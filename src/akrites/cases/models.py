@@ -12,7 +12,8 @@ class Case(models.Model):
     year = models.PositiveSmallIntegerField()
     seq = models.PositiveIntegerField()
     state = models.CharField(
-        max_length=32, choices=[(s.value, s.value) for s in CaseState],
+        max_length=32,
+        choices=[(s.value, s.value) for s in CaseState],
         default=CaseState.RECEIVED.value,
     )
     first_reported_at = models.DateTimeField()

@@ -46,20 +46,26 @@ def safe_filename(name: str) -> str:
 
 def check_attachment(*, filename: str, content_type: str, data: bytes, max_bytes: int) -> str:
     """Return the normalised content type, or raise naming what is wrong."""
-    declared = content_type.split(";")[0].strip().lower()
+    declared = content_type.split(";", maxsplit=1)[0].strip().lower()
     if not data:
         raise InvalidInput("the attachment is empty", field="file")
     if len(data) > max_bytes:
-        raise InvalidInput(f"the attachment is {len(data)} bytes; the limit is {max_bytes}",
-                           field="file")
+        raise InvalidInput(
+            f"the attachment is {len(data)} bytes; the limit is {max_bytes}", field="file"
+        )
     if data.startswith(_EXECUTABLE_MAGIC):
         raise InvalidInput("executables are not accepted as attachments", field="file")
     check = ALLOWED.get(declared)
     if check is None:
         allowed = ", ".join(sorted(ALLOWED))
-        raise InvalidInput(f"content type '{declared or '(none)'}' is not accepted: use one of "
-                           f"{allowed}", field="content_type")
+        raise InvalidInput(
+            f"content type '{declared or '(none)'}' is not accepted: use one of {allowed}",
+            field="content_type",
+        )
     if not check(data):
-        raise InvalidInput(f"'{safe_filename(filename)}' does not contain {declared} data: "
-                           "the declared type does not match the content", field="content_type")
+        raise InvalidInput(
+            f"'{safe_filename(filename)}' does not contain {declared} data: "
+            "the declared type does not match the content",
+            field="content_type",
+        )
     return declared

@@ -72,11 +72,13 @@ def engine_report(draft: ReportDraft, *, report_id: str, submitter: str = "") ->
                     ranges.append(converted)
                 versions.extend(exact)
                 continue
-            ranges.append(VersionRange(
-                kind=RangeKind(r.kind.value),
-                events=tuple(RangeEvent(EventKind(e.kind.value), e.version) for e in r.events),
-                repo=r.repo or "",
-            ))
+            ranges.append(
+                VersionRange(
+                    kind=RangeKind(r.kind.value),
+                    events=tuple(RangeEvent(EventKind(e.kind.value), e.version) for e in r.events),
+                    repo=r.repo or "",
+                )
+            )
         packages.append(
             AffectedPackage(
                 ecosystem=str(affected.ecosystem),

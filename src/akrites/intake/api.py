@@ -53,17 +53,23 @@ def _idempotency_key(request: HttpRequest) -> str | None:
         return None
     key = key.strip()
     if not 1 <= len(key) <= 200:
-        raise InvalidInput("the Idempotency-Key header must be 1 to 200 characters",
-                           field="Idempotency-Key")
+        raise InvalidInput(
+            "the Idempotency-Key header must be 1 to 200 characters", field="Idempotency-Key"
+        )
     return key
 
 
 def _error_response(exc: IntakeError) -> JsonResponse:
-    return JsonResponse({
-        "code": exc.code, "message": str(exc.errors[0]), "field": exc.field,
-        "errors": [{"field": e.field, "message": e.message} for e in exc.errors],
-        "omitted": exc.omitted,
-    }, status=422)
+    return JsonResponse(
+        {
+            "code": exc.code,
+            "message": str(exc.errors[0]),
+            "field": exc.field,
+            "errors": [{"field": e.field, "message": e.message} for e in exc.errors],
+            "omitted": exc.omitted,
+        },
+        status=422,
+    )
 
 
 @router.post("/reports", response={201: Any, 200: Any, 409: Any, 422: Any})
@@ -71,17 +77,25 @@ def _error_response(exc: IntakeError) -> JsonResponse:
 def report_submit(request: HttpRequest) -> HttpResponse:
     """Submit one report in the Akrites format (see /api/v1/schemas/report.json).
     Send `Idempotency-Key` to make retries safe."""
-    fmt, items = drafts_from_body(request.body, content_type=request.content_type or "",
-                                  fmt="akrites")
+    fmt, items = drafts_from_body(
+        request.body, content_type=request.content_type or "", fmt="akrites"
+    )
     if len(items) != 1:
-        raise InvalidInput("this endpoint takes one report; use /api/v1/reports/bulk for "
-                           "several", field="$")
+        raise InvalidInput(
+            "this endpoint takes one report; use /api/v1/reports/bulk for several", field="$"
+        )
     if isinstance(items[0], IntakeError):
         return _error_response(items[0])
     user, org = _submitter(request)
     (receipt,) = services.reports_submit(
-        actor=actor(request), user=user, organisation=org, items=items, channel=Channel.API,
-        source_format=fmt, idempotency_key=_idempotency_key(request))
+        actor=actor(request),
+        user=user,
+        organisation=org,
+        items=items,
+        channel=Channel.API,
+        source_format=fmt,
+        idempotency_key=_idempotency_key(request),
+    )
     if receipt.error is not None:
         raise receipt.error
     status = 200 if receipt.status == services.Status.ALREADY_RECEIVED else 201
@@ -90,25 +104,43 @@ def report_submit(request: HttpRequest) -> HttpResponse:
 
 @router.post("/reports/bulk", response={200: Any, 422: Any})
 @api_requires(Permission.REPORT_SUBMIT)
-def report_submit_bulk(request: HttpRequest, format: str = "auto",  # noqa: A002
-                       purl: str | None = None) -> HttpResponse:
+def report_submit_bulk(
+    request: HttpRequest,
+    format: str = "auto",  # noqa: A002
+    purl: str | None = None,
+) -> HttpResponse:
     """Submit many reports: `{"reports": [...]}`, a JSON array, JSON Lines
     (`Content-Type: application/x-ndjson`), an OSV record or list, or a SARIF 2.1.0 log
     (`purl` names the package its results are about). Each item gets its own result; invalid
     items are rejected with their reasons and do not affect the valid ones."""
-    fmt, items = drafts_from_body(request.body, content_type=request.content_type or "",
-                                  fmt=format, default_purl=purl)
+    fmt, items = drafts_from_body(
+        request.body, content_type=request.content_type or "", fmt=format, default_purl=purl
+    )
     if len(items) > MAX_BULK_ITEMS:
-        raise InvalidInput(f"a bulk submission holds at most {MAX_BULK_ITEMS} reports, not "
-                           f"{len(items)}: split it", field="$")
+        raise InvalidInput(
+            f"a bulk submission holds at most {MAX_BULK_ITEMS} reports, not {len(items)}: split it",
+            field="$",
+        )
     user, org = _submitter(request)
     receipts = services.reports_submit(
-        actor=actor(request), user=user, organisation=org, items=items, channel=Channel.BULK,
-        source_format=fmt, idempotency_key=_idempotency_key(request))
+        actor=actor(request),
+        user=user,
+        organisation=org,
+        items=items,
+        channel=Channel.BULK,
+        source_format=fmt,
+        idempotency_key=_idempotency_key(request),
+    )
     results = [receipt_json(r) for r in receipts]
     accepted = sum(1 for r in receipts if r.ok)
-    return JsonResponse({"format": fmt, "accepted": accepted,
-                         "rejected": len(receipts) - accepted, "results": results})
+    return JsonResponse(
+        {
+            "format": fmt,
+            "accepted": accepted,
+            "rejected": len(receipts) - accepted,
+            "results": results,
+        }
+    )
 
 
 @router.get("/reports", response=list[ReportStatusOut])
@@ -137,21 +169,33 @@ def attachment_add(request: HttpRequest, tracking_id: str) -> HttpResponse:
         raise InvalidInput("send the file as multipart form field 'file'", field="file")
     limit = settings.AKRITES.attachment_max_bytes
     if upload.size is not None and upload.size > limit:
-        raise InvalidInput(f"the attachment is {upload.size} bytes; the limit is {limit}",
-                           field="file")
+        raise InvalidInput(
+            f"the attachment is {upload.size} bytes; the limit is {limit}", field="file"
+        )
     attachment = services.attachment_add(
-        actor=a, report=report, filename=upload.name or "attachment",
-        content_type=upload.content_type or "", data=upload.read(limit + 1))
-    return JsonResponse({"id": attachment.pk, "size": attachment.size,
-                         "sha256": attachment.sha256, "content_type": attachment.content_type},
-                        status=201)
+        actor=a,
+        report=report,
+        filename=upload.name or "attachment",
+        content_type=upload.content_type or "",
+        data=upload.read(limit + 1),
+    )
+    return JsonResponse(
+        {
+            "id": attachment.pk,
+            "size": attachment.size,
+            "sha256": attachment.sha256,
+            "content_type": attachment.content_type,
+        },
+        status=201,
+    )
 
 
 @router.get("/reports/{tracking_id}/attachments/{attachment_id}")
 @api_requires(Permission.REPORT_READ)
 def attachment_get(request: HttpRequest, tracking_id: str, attachment_id: int) -> HttpResponse:
     name, content_type, data = selectors.attachment_open(
-        actor=actor(request), tracking_id=tracking_id, attachment_id=attachment_id)
+        actor=actor(request), tracking_id=tracking_id, attachment_id=attachment_id
+    )
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
@@ -167,12 +211,17 @@ def report_schema_json(request: HttpRequest) -> HttpResponse:
 @router.get("/dedup/suggestions", response=list[dict[str, Any]])
 @api_requires(Permission.CASE_TRIAGE)
 def suggestion_list(request: HttpRequest) -> list[dict[str, Any]]:
-    out = []
-    for s in selectors.suggestions_open(actor=actor(request))[:500]:
-        out.append({"id": s.pk, "report": s.report.tracking_id,
-                    "report_case": s.report.case.number, "suggested_case": s.case.number,
-                    "score": s.score, "created_at": s.created_at.isoformat()})
-    return out
+    return [
+        {
+            "id": s.pk,
+            "report": s.report.tracking_id,
+            "report_case": s.report.case.number,
+            "suggested_case": s.case.number,
+            "score": s.score,
+            "created_at": s.created_at.isoformat(),
+        }
+        for s in selectors.suggestions_open(actor=actor(request))[:500]
+    ]
 
 
 @router.post("/dedup/suggestions/{suggestion_id}/confirm", response=dict[str, Any])

@@ -83,7 +83,9 @@ def locked_engine() -> Iterator[EngineSession]:
     global _engine, _seen, _pending  # noqa: PLW0603  (one engine per process, by design)
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("locked_engine must be used inside transaction.atomic()")
-    Mutex.objects.select_for_update().get(name="dedup")
+    if not Mutex.objects.select_for_update().filter(name="dedup").exists():
+        Mutex.objects.get_or_create(name="dedup")  # emptied database (e.g. a test flush)
+        Mutex.objects.select_for_update().get(name="dedup")
     with _lock:
         if _pending is not None and not DedupLog.objects.filter(seq=_pending).exists():
             _engine = None
@@ -104,6 +106,6 @@ def locked_engine() -> Iterator[EngineSession]:
 
 def reset_engine() -> None:
     """Forget the in-memory engine (tests, or to force a rebuild from the log)."""
-    global _engine, _seen, _pending  # noqa: PLW0603
+    global _engine, _seen, _pending
     with _lock:
         _engine, _seen, _pending = None, 0, None

@@ -33,10 +33,10 @@ class JoinedBy(models.TextChoices):
 
 class Report(models.Model):
     tracking_id = models.CharField(max_length=32, unique=True)
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT,
-                                     related_name="reports")
-    submitted_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL,
-                                     related_name="reports")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="reports")
+    submitted_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="reports"
+    )
     channel = models.CharField(max_length=8, choices=Channel.choices)
     source_format = models.CharField(max_length=8, choices=SourceFormat.choices)
     received_at = models.DateTimeField(db_index=True)
@@ -53,11 +53,16 @@ class Report(models.Model):
     class Meta:
         ordering = ("received_at", "id")
         constraints = (
-            models.UniqueConstraint(fields=("organisation", "ref_hash"), condition=~Q(ref_hash=""),
-                                    name="reporter_ref_once_per_org"),
-            models.UniqueConstraint(fields=("organisation", "idempotency_hash"),
-                                    condition=Q(idempotency_hash__isnull=False),
-                                    name="idempotency_key_once_per_org"),
+            models.UniqueConstraint(
+                fields=("organisation", "ref_hash"),
+                condition=~Q(ref_hash=""),
+                name="reporter_ref_once_per_org",
+            ),
+            models.UniqueConstraint(
+                fields=("organisation", "idempotency_hash"),
+                condition=Q(idempotency_hash__isnull=False),
+                name="idempotency_key_once_per_org",
+            ),
         )
 
     def __str__(self) -> str:
@@ -71,17 +76,19 @@ class SuggestionState(models.TextChoices):
 
 
 class DedupSuggestion(models.Model):
-    """The engine thinks ``report`` may describe the same flaw as ``case``; a coordinator decides."""
+    """The engine thinks ``report`` may be the same flaw as ``case``; a coordinator decides."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="suggestions")
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="suggestions")
     score = models.FloatField()
     evidence_sealed = models.BinaryField()
-    state = models.CharField(max_length=10, choices=SuggestionState.choices,
-                             default=SuggestionState.OPEN)
+    state = models.CharField(
+        max_length=10, choices=SuggestionState.choices, default=SuggestionState.OPEN
+    )
     created_at = models.DateTimeField(auto_now_add=True)
-    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -117,8 +124,11 @@ class IntakeCounter(models.Model):
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = (models.UniqueConstraint(fields=("organisation", "window"),
-                                               name="one_counter_per_window"),)
+        constraints = (
+            models.UniqueConstraint(
+                fields=("organisation", "window"), name="one_counter_per_window"
+            ),
+        )
 
     def __str__(self) -> str:
         return f"{self.organisation_id} {self.window}={self.count}"

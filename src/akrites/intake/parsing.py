@@ -29,8 +29,9 @@ def drafts_from_body(
 ) -> tuple[str, Sequence[ReportDraft | IntakeError]]:
     """(format, items). A whole-document problem raises; per-item problems are returned."""
     if fmt not in FORMATS:
-        raise InvalidInput(f"unknown format '{fmt}': use one of {', '.join(FORMATS)}",
-                           field="format")
+        raise InvalidInput(
+            f"unknown format '{fmt}': use one of {', '.join(FORMATS)}", field="format"
+        )
     if "ndjson" in content_type or "jsonl" in content_type or "json-seq" in content_type:
         try:
             text = body.decode("utf-8")
@@ -68,5 +69,10 @@ def _one(data: object, prefix: str) -> ReportDraft | IntakeError:
 
 
 def _prefixed(exc: IntakeError, prefix: str) -> IntakeError:
-    return IntakeError([FieldError(f"{prefix}.{e.field}" if e.field != "$" else prefix,
-                                   e.message, e.line) for e in exc.errors], omitted=exc.omitted)
+    return IntakeError(
+        [
+            FieldError(f"{prefix}.{e.field}" if e.field != "$" else prefix, e.message, e.line)
+            for e in exc.errors
+        ],
+        omitted=exc.omitted,
+    )

@@ -36,8 +36,9 @@ def report_get(*, actor: Actor, tracking_id: str) -> Report:
 def report_content(report: Report) -> dict[str, Any]:
     """The report as submitted (normalised). Only for callers that already checked access."""
     key = case_data_key(report.case)
-    text = open_for_case(report.case, key, f"report:{report.tracking_id}",
-                         bytes(report.payload_sealed))
+    text = open_for_case(
+        report.case, key, f"report:{report.tracking_id}", bytes(report.payload_sealed)
+    )
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 
@@ -46,8 +47,9 @@ def report_evidence(report: Report) -> list[dict[str, Any]]:
     if report.evidence_sealed is None:
         return []
     key = case_data_key(report.case)
-    text = open_for_case(report.case, key, f"evidence:{report.tracking_id}",
-                         bytes(report.evidence_sealed))
+    text = open_for_case(
+        report.case, key, f"evidence:{report.tracking_id}", bytes(report.evidence_sealed)
+    )
     loaded: list[dict[str, Any]] = json.loads(text)
     return loaded
 
@@ -63,7 +65,8 @@ class SuggestionView:
 def suggestions_open(*, actor: Actor) -> QuerySet[DedupSuggestion]:
     require(actor, Permission.CASE_TRIAGE)
     return DedupSuggestion.objects.filter(state=SuggestionState.OPEN).select_related(
-        "report", "report__case", "case")
+        "report", "report__case", "case"
+    )
 
 
 def suggestion_get(*, actor: Actor, suggestion_id: int) -> DedupSuggestion:
@@ -75,7 +78,9 @@ def suggestion_get(*, actor: Actor, suggestion_id: int) -> DedupSuggestion:
     return found
 
 
-def attachment_open(*, actor: Actor, tracking_id: str, attachment_id: int) -> tuple[str, str, bytes]:
+def attachment_open(
+    *, actor: Actor, tracking_id: str, attachment_id: int
+) -> tuple[str, str, bytes]:
     """(filename, content type, bytes) of an attachment the actor may read; audited."""
     from django.db import transaction
 
@@ -89,11 +94,20 @@ def attachment_open(*, actor: Actor, tracking_id: str, attachment_id: int) -> tu
     if attachment is None:
         raise NotFound("no such attachment")
     key = case_data_key(report.case)
-    name = open_for_case(report.case, key, f"attachment-name:{attachment.pk}",
-                         bytes(attachment.filename_sealed))
-    data = open_sealed(key, bytes(attachment.data_sealed),
-                       context=f"{report.case.number}:attachment:{attachment.pk}")
+    name = open_for_case(
+        report.case, key, f"attachment-name:{attachment.pk}", bytes(attachment.filename_sealed)
+    )
+    data = open_sealed(
+        key,
+        bytes(attachment.data_sealed),
+        context=f"{report.case.number}:attachment:{attachment.pk}",
+    )
     with transaction.atomic():
-        audit_record(actor=actor, action=AuditAction.ATTACHMENT_DOWNLOADED, target_type="report",
-                     target_id=report.tracking_id, data={"attachment": attachment.pk})
+        audit_record(
+            actor=actor,
+            action=AuditAction.ATTACHMENT_DOWNLOADED,
+            target_type="report",
+            target_id=report.tracking_id,
+            data={"attachment": attachment.pk},
+        )
     return name, attachment.content_type, data

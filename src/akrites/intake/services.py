@@ -90,8 +90,11 @@ def new_tracking_id() -> str:
 
 def _hashes(org: Organisation, draft: ReportDraft, key: str | None) -> tuple[str, str | None, str]:
     master = master_key()
-    ref = keyed_hash(master, "reporter-ref", f"{org.pk}:{draft.reporter_ref}") \
-        if draft.reporter_ref else ""
+    ref = (
+        keyed_hash(master, "reporter-ref", f"{org.pk}:{draft.reporter_ref}")
+        if draft.reporter_ref
+        else ""
+    )
     idem = keyed_hash(master, "idempotency", f"{org.pk}:{key}") if key else None
     content = keyed_hash(master, "content", content_digest(draft))
     return ref, idem, content
@@ -102,9 +105,11 @@ def _existing(org: Organisation, hashes: list[tuple[str, str | None, str]]) -> d
     idems = {h[1] for h in hashes if h[1]}
     if not refs and not idems:
         return {}
-    rows = Report.objects.filter(organisation=org).filter(
-        Q(ref_hash__in=refs) | Q(idempotency_hash__in=idems)
-    ).select_related("case")
+    rows = (
+        Report.objects.filter(organisation=org)
+        .filter(Q(ref_hash__in=refs) | Q(idempotency_hash__in=idems))
+        .select_related("case")
+    )
     found: dict[str, Report] = {}
     for row in rows:
         if row.ref_hash:
@@ -148,12 +153,22 @@ def reports_submit(
             valid.append((index, item))
     if valid:
         with transaction.atomic():
-            receipts.update(_store(actor, user, organisation, valid, channel, source_format,
-                                   idempotency_key))
+            receipts.update(
+                _store(
+                    actor=actor,
+                    user=user,
+                    org=organisation,
+                    valid=valid,
+                    channel=channel,
+                    source_format=source_format,
+                    idempotency_key=idempotency_key,
+                )
+            )
     return [receipts[i] for i in range(len(items))]
 
 
 def _store(
+    *,
     actor: Actor,
     user: User | None,
     org: Organisation,
@@ -179,9 +194,14 @@ def _store(
             continue
         twin = seen_in_batch.get(ref) if ref else None
         if twin is not None:
-            receipts[index] = Receipt(index=index, status=Status.REJECTED, error=Conflict(
-                f"reporter_ref '{draft.reporter_ref}' appears twice in this batch",
-                field="reporter_ref"))
+            receipts[index] = Receipt(
+                index=index,
+                status=Status.REJECTED,
+                error=Conflict(
+                    f"reporter_ref '{draft.reporter_ref}' appears twice in this batch",
+                    field="reporter_ref",
+                ),
+            )
             continue
         item = _Pending(index, draft, ref, idem, content, new_tracking_id())
         if ref:
@@ -194,7 +214,16 @@ def _store(
     with locked_engine() as session:
         _deduplicate(session, pending, org, now)
         cases = _open_cases(pending, now)
-        rows = _persist(session, pending, cases, org, user, channel, source_format, now)
+        rows = _persist(
+            session=session,
+            pending=pending,
+            cases=cases,
+            org=org,
+            user=user,
+            channel=channel,
+            source_format=source_format,
+            now=now,
+        )
     audit_record_many(actor=actor, entries=_audit_entries(pending, rows))
     for item in pending:
         row = rows[item.index]
@@ -213,17 +242,28 @@ def _store(
 def _replay(index: int, prior: Report, content: str, draft: ReportDraft) -> Receipt:
     if prior.content_hash != content:
         what = f"reporter_ref '{draft.reporter_ref}'" if draft.reporter_ref else "idempotency key"
-        return Receipt(index=index, status=Status.REJECTED, error=Conflict(
-            f"the {what} was already used for a different report ({prior.tracking_id}); "
-            "use a new reference for new content",
-            field="reporter_ref" if draft.reporter_ref else "idempotency_key"))
-    return Receipt(index=index, status=Status.ALREADY_RECEIVED, tracking_id=prior.tracking_id,
-                   received_at=prior.received_at, case_number=prior.case.number,
-                   case_first_reported_at=prior.case.first_reported_at)
+        return Receipt(
+            index=index,
+            status=Status.REJECTED,
+            error=Conflict(
+                f"the {what} was already used for a different report ({prior.tracking_id}); "
+                "use a new reference for new content",
+                field="reporter_ref" if draft.reporter_ref else "idempotency_key",
+            ),
+        )
+    return Receipt(
+        index=index,
+        status=Status.ALREADY_RECEIVED,
+        tracking_id=prior.tracking_id,
+        received_at=prior.received_at,
+        case_number=prior.case.number,
+        case_first_reported_at=prior.case.first_reported_at,
+    )
 
 
-def _deduplicate(session: EngineSession, pending: list[_Pending], org: Organisation,
-                 now: datetime) -> None:
+def _deduplicate(
+    session: EngineSession, pending: list[_Pending], org: Organisation, now: datetime
+) -> None:
     """Match each report in order; later reports of the batch see the earlier ones."""
     counter, _ = CaseCounter.objects.select_for_update().get_or_create(year=now.year)
     last = counter.last
@@ -247,22 +287,26 @@ def _open_cases(pending: list[_Pending], now: datetime) -> dict[str, Case]:
     cases = {c.number: c for c in Case.objects.filter(number__in=numbers)}
     master = master_key()
     new_cases: list[Case] = []
-    new_keys: list[CaseKey] = []
     for item in pending:
         if item.opens_case and item.case_number not in cases:
             year, seq = item.case_number.split("-")[1:]
-            case = Case(number=item.case_number, year=int(year), seq=int(seq),
-                        first_reported_at=now)
+            case = Case(
+                number=item.case_number, year=int(year), seq=int(seq), first_reported_at=now
+            )
             data_key = new_data_key()
             case.title_sealed = seal_for_case(case, data_key, "title", item.draft.title)
             case._data_key = data_key  # type: ignore[attr-defined]
             cases[case.number] = case
             new_cases.append(case)
     Case.objects.bulk_create(new_cases, batch_size=1000)
-    for case in new_cases:
-        new_keys.append(CaseKey(case=case, master_key_id=master.key_id,
-                                wrapped=master.wrap(case._data_key,  # type: ignore[attr-defined]
-                                                    label=f"case:{case.number}")))
+    new_keys = [
+        CaseKey(
+            case=case,
+            master_key_id=master.key_id,
+            wrapped=master.wrap(case._data_key, label=f"case:{case.number}"),  # type: ignore[attr-defined]
+        )
+        for case in new_cases
+    ]
     CaseKey.objects.bulk_create(new_keys, batch_size=1000)
     for case in cases.values():
         if not hasattr(case, "_data_key"):
@@ -273,11 +317,13 @@ def _open_cases(pending: list[_Pending], now: datetime) -> dict[str, Case]:
 def _evidence_json(match: MatchResult | None) -> str:
     if match is None:
         return "[]"
-    return json.dumps([{"kind": e.kind.value, "weight": e.weight, "detail": e.detail}
-                       for e in match.evidence])
+    return json.dumps(
+        [{"kind": e.kind.value, "weight": e.weight, "detail": e.detail} for e in match.evidence]
+    )
 
 
 def _persist(
+    *,
     session: EngineSession,
     pending: list[_Pending],
     cases: dict[str, Case],
@@ -308,8 +354,9 @@ def _persist(
             dedup_score=match.score if match else None,
             dedup_band=match.band.value if match else "",
             payload_sealed=seal_for_case(case, key, f"report:{item.tracking_id}", payload),
-            evidence_sealed=seal_for_case(case, key, f"evidence:{item.tracking_id}",
-                                          _evidence_json(match)),
+            evidence_sealed=seal_for_case(
+                case, key, f"evidence:{item.tracking_id}", _evidence_json(match)
+            ),
         )
     Report.objects.bulk_create(list(rows.values()), batch_size=1000)
     suggestions = []
@@ -318,14 +365,23 @@ def _persist(
         if match and match.band is Band.SUGGEST and match.case_id is not None:
             target = cases.get(str(match.case_id)) or Case.objects.get(number=str(match.case_id))
             report = rows[item.index]
-            suggestions.append(DedupSuggestion(
-                report=report, case=target, score=match.score,
-                evidence_sealed=seal_for_case(report.case, report.case._data_key,  # type: ignore[attr-defined]
-                                              f"suggestion:{report.tracking_id}",
-                                              _evidence_json(match))))
+            suggestions.append(
+                DedupSuggestion(
+                    report=report,
+                    case=target,
+                    score=match.score,
+                    evidence_sealed=seal_for_case(
+                        report.case,
+                        report.case._data_key,  # type: ignore[attr-defined]
+                        f"suggestion:{report.tracking_id}",
+                        _evidence_json(match),
+                    ),
+                )
+            )
     DedupSuggestion.objects.bulk_create(suggestions, batch_size=1000)
-    session.log([DedupLog(op=DedupOp.ADD, report=rows[i.index], case_number=i.case_number)
-                 for i in pending])
+    session.log(
+        [DedupLog(op=DedupOp.ADD, report=rows[i.index], case_number=i.case_number) for i in pending]
+    )
     return rows
 
 
@@ -336,20 +392,29 @@ def _audit_entries(
     for item in pending:
         row = rows[item.index]
         if item.opens_case:
-            entries.append((AuditAction.CASE_OPENED, "case", row.case.number,
-                            {"report": row.tracking_id}))
+            entries.append(
+                (AuditAction.CASE_OPENED, "case", row.case.number, {"report": row.tracking_id})
+            )
         match = item.match
-        entries.append((AuditAction.REPORT_RECEIVED, "report", row.tracking_id, {
-            "case": row.case.number,
-            "band": match.band.value if match else "new",
-            "score": match.score if match else 0.0,
-            "joined_by": row.joined_by,
-        }))
+        entries.append(
+            (
+                AuditAction.REPORT_RECEIVED,
+                "report",
+                row.tracking_id,
+                {
+                    "case": row.case.number,
+                    "band": match.band.value if match else "new",
+                    "score": match.score if match else 0.0,
+                    "joined_by": row.joined_by,
+                },
+            )
+        )
     return entries
 
 
-def attachment_add(*, actor: Actor, report: Report, filename: str, content_type: str,
-                   data: bytes) -> Attachment:
+def attachment_add(
+    *, actor: Actor, report: Report, filename: str, content_type: str, data: bytes
+) -> Attachment:
     """Attach a file to one's own report (or any report, for the SIRT). Sealed at rest."""
     import hashlib
 
@@ -360,24 +425,46 @@ def attachment_add(*, actor: Actor, report: Report, filename: str, content_type:
     require(actor, Permission.REPORT_SUBMIT)
     if not authorize(actor, Permission.REPORT_READ) and report.organisation_id != actor.org_id:
         raise NotFound("no such report")
-    declared = check_attachment(filename=filename, content_type=content_type, data=data,
-                                max_bytes=settings.AKRITES.attachment_max_bytes)
+    declared = check_attachment(
+        filename=filename,
+        content_type=content_type,
+        data=data,
+        max_bytes=settings.AKRITES.attachment_max_bytes,
+    )
     name = safe_filename(filename)
     digest = hashlib.sha256(data).hexdigest()
     with transaction.atomic():
         case = Case.objects.get(pk=report.case_id)
         key = case_data_key(case)
         attachment = Attachment.objects.create(
-            report=report, content_type=declared, size=len(data), sha256=digest,
-            filename_sealed=b"", data_sealed=b"")
-        attachment.filename_sealed = seal_for_case(case, key, f"attachment-name:{attachment.pk}",
-                                                   name)
+            report=report,
+            content_type=declared,
+            size=len(data),
+            sha256=digest,
+            filename_sealed=b"",
+            data_sealed=b"",
+        )
+        attachment.filename_sealed = seal_for_case(
+            case, key, f"attachment-name:{attachment.pk}", name
+        )
         attachment.data_sealed = _seal_bytes(key, data, f"{case.number}:attachment:{attachment.pk}")
         attachment.save(update_fields=["filename_sealed", "data_sealed"])
-        audit_record_many(actor=actor, entries=[(
-            AuditAction.ATTACHMENT_ADDED, "report", report.tracking_id,
-            {"attachment": attachment.pk, "size": len(data), "sha256": digest,
-             "content_type": declared})])
+        audit_record_many(
+            actor=actor,
+            entries=[
+                (
+                    AuditAction.ATTACHMENT_ADDED,
+                    "report",
+                    report.tracking_id,
+                    {
+                        "attachment": attachment.pk,
+                        "size": len(data),
+                        "sha256": digest,
+                        "content_type": declared,
+                    },
+                )
+            ],
+        )
     return attachment
 
 

@@ -23,8 +23,12 @@ from akrites.intake.receipts import status_of
 from akrites.web.access import requires
 
 _FIELD_OF = (
-    ("affected[0].ranges", "vers"), ("affected[0].purl", "purl"), ("affected", "purl"),
-    ("severity", "cvss_vector"), ("cwes", "cwes"), ("references", "references"),
+    ("affected[0].ranges", "vers"),
+    ("affected[0].purl", "purl"),
+    ("affected", "purl"),
+    ("severity", "cvss_vector"),
+    ("cwes", "cwes"),
+    ("references", "references"),
     ("provenance", "tool"),
 )
 
@@ -33,7 +37,7 @@ def _form_field(path: str, form: ReportForm) -> str | None:
     for prefix, name in _FIELD_OF:
         if path.startswith(prefix):
             return name
-    head = path.split("[")[0].split(".")[0]
+    head = path.split("[", maxsplit=1)[0].split(".", maxsplit=1)[0]
     return head if head in form.fields else None
 
 
@@ -48,8 +52,13 @@ def report_new(request: HttpRequest) -> HttpResponse:
             draft = parse_report(form.to_document())
             user: User = request.user  # type: ignore[assignment]
             (receipt,) = services.reports_submit(
-                actor=actor, user=user, organisation=user.organisation, items=[draft],
-                channel=Channel.WEB, source_format="akrites")
+                actor=actor,
+                user=user,
+                organisation=user.organisation,
+                items=[draft],
+                channel=Channel.WEB,
+                source_format="akrites",
+            )
             if receipt.error is not None:
                 raise receipt.error
         except IntakeError as exc:
@@ -60,8 +69,12 @@ def report_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"{receipt.tracking_id}: {receipt.message}")
             return HttpResponseRedirect(f"/reports/{receipt.tracking_id}/")
-    return render(request, "intake/new.html", {"form": form, "upload": upload},
-                  status=422 if form.errors else 200)
+    return render(
+        request,
+        "intake/new.html",
+        {"form": form, "upload": upload},
+        status=422 if form.errors else 200,
+    )
 
 
 @requires(Permission.REPORT_SUBMIT)
@@ -74,19 +87,30 @@ def report_upload(request: HttpRequest) -> HttpResponse:
     if upload.is_valid():
         data = upload.cleaned_data["file"].read()
         try:
-            fmt, items = drafts_from_body(data, content_type="application/json"
-                                          if not upload.cleaned_data["file"].name.endswith(
-                                              (".jsonl", ".ndjson")) else "application/x-ndjson",
-                                          default_purl=upload.cleaned_data["purl"] or None)
+            fmt, items = drafts_from_body(
+                data,
+                content_type="application/json"
+                if not upload.cleaned_data["file"].name.endswith((".jsonl", ".ndjson"))
+                else "application/x-ndjson",
+                default_purl=upload.cleaned_data["purl"] or None,
+            )
             user: User = request.user  # type: ignore[assignment]
             results = services.reports_submit(
-                actor=actor, user=user, organisation=user.organisation, items=items,
-                channel=Channel.BULK, source_format=fmt)
+                actor=actor,
+                user=user,
+                organisation=user.organisation,
+                items=items,
+                channel=Channel.BULK,
+                source_format=fmt,
+            )
         except AkritesError as exc:
             error = str(exc)
-    return render(request, "intake/upload_result.html",
-                  {"results": results, "error": error, "upload": upload},
-                  status=422 if error or not upload.is_valid() else 200)
+    return render(
+        request,
+        "intake/upload_result.html",
+        {"results": results, "error": error, "upload": upload},
+        status=422 if error or not upload.is_valid() else 200,
+    )
 
 
 @requires(Permission.REPORT_READ)
@@ -95,8 +119,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
     actor = actor_from_request(request)
     qs = selectors.reports_visible_to(actor=actor).order_by("-received_at")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "intake/list.html",
-                  {"page": page, "rows": [status_of(r) for r in page]})
+    return render(request, "intake/list.html", {"page": page, "rows": [status_of(r) for r in page]})
 
 
 @requires(Permission.REPORT_READ)
@@ -105,19 +128,26 @@ def report_detail(request: HttpRequest, tracking_id: str) -> HttpResponse:
     actor = actor_from_request(request)
     report = selectors.report_get(actor=actor, tracking_id=tracking_id)
     content = selectors.report_content(report)
-    return render(request, "intake/detail.html", {
-        "report": report, "status": status_of(report), "content": content,
-        "can_triage": bool(authorize(actor, Permission.CASE_TRIAGE)),
-    })
+    return render(
+        request,
+        "intake/detail.html",
+        {
+            "report": report,
+            "status": status_of(report),
+            "content": content,
+            "can_triage": bool(authorize(actor, Permission.CASE_TRIAGE)),
+        },
+    )
 
 
 @requires(Permission.CASE_TRIAGE)
 @require_GET
 def triage_queue(request: HttpRequest) -> HttpResponse:
     actor = actor_from_request(request)
-    items = []
-    for s in selectors.suggestions_open(actor=actor)[:100]:
-        items.append({"suggestion": s, "evidence": selectors.report_evidence(s.report)})
+    items = [
+        {"suggestion": s, "evidence": selectors.report_evidence(s.report)}
+        for s in selectors.suggestions_open(actor=actor)[:100]
+    ]
     return render(request, "intake/triage.html", {"items": items})
 
 

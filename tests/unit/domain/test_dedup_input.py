@@ -11,14 +11,17 @@ from akrites.domain.dedup_input import engine_report, osv_package_name, vers_to_
 from akrites.domain.intake import parse_report
 
 
-@pytest.mark.parametrize(("purl", "name"), [
-    ("pkg:pypi/django", "django"),
-    ("pkg:npm/%40angular/core", "@angular/core"),
-    ("pkg:golang/golang.org/x/net", "golang.org/x/net"),
-    ("pkg:maven/org.apache.logging.log4j/log4j-core", "org.apache.logging.log4j:log4j-core"),
-    ("pkg:composer/guzzlehttp/guzzle", "guzzlehttp/guzzle"),
-    ("pkg:cargo/rustls", "rustls"),
-])
+@pytest.mark.parametrize(
+    ("purl", "name"),
+    [
+        ("pkg:pypi/django", "django"),
+        ("pkg:npm/%40angular/core", "@angular/core"),
+        ("pkg:golang/golang.org/x/net", "golang.org/x/net"),
+        ("pkg:maven/org.apache.logging.log4j/log4j-core", "org.apache.logging.log4j:log4j-core"),
+        ("pkg:composer/guzzlehttp/guzzle", "guzzlehttp/guzzle"),
+        ("pkg:cargo/rustls", "rustls"),
+    ],
+)
 def test_osv_names(purl: str, name: str) -> None:
     assert osv_package_name(purl) == name
 
@@ -26,8 +29,10 @@ def test_osv_names(purl: str, name: str) -> None:
 def test_vers_becomes_events() -> None:
     rng, exact = vers_to_range("vers:pypi/>=4.2|<4.2.17|=5.0.1")
     assert rng is not None
-    assert rng.events == (RangeEvent(EventKind.INTRODUCED, "4.2"),
-                          RangeEvent(EventKind.FIXED, "4.2.17"))
+    assert rng.events == (
+        RangeEvent(EventKind.INTRODUCED, "4.2"),
+        RangeEvent(EventKind.FIXED, "4.2.17"),
+    )
     assert exact == ("5.0.1",)
     upper_only, _ = vers_to_range("vers:npm/<1.2.3")
     assert upper_only is not None
@@ -46,14 +51,22 @@ def test_every_upper_bound_follows_an_opening(versions: list[str]) -> None:
 
 
 def test_engine_report_carries_identity_text_and_references() -> None:
-    draft = parse_report({
-        "schema_version": "1.0", "title": "XSS in widget", "description": "Stored XSS.",
-        "affected": [{"purl": "pkg:npm/%40scope/widget",
-                      "ranges": [{"type": "vers", "vers": "vers:npm/>=1.0.0|<1.4.2"}]}],
-        "cwes": ["CWE-79"],
-        "references": [{"url": "https://github.com/scope/widget/pull/12", "type": "fix"}],
-        "locations": [{"file": "src/render.js", "function": "renderLabel"}],
-    })
+    draft = parse_report(
+        {
+            "schema_version": "1.0",
+            "title": "XSS in widget",
+            "description": "Stored XSS.",
+            "affected": [
+                {
+                    "purl": "pkg:npm/%40scope/widget",
+                    "ranges": [{"type": "vers", "vers": "vers:npm/>=1.0.0|<1.4.2"}],
+                }
+            ],
+            "cwes": ["CWE-79"],
+            "references": [{"url": "https://github.com/scope/widget/pull/12", "type": "fix"}],
+            "locations": [{"file": "src/render.js", "function": "renderLabel"}],
+        }
+    )
     report = engine_report(draft, report_id="AKR-1", submitter="7")
     assert report.packages[0].ecosystem == "npm"
     assert report.packages[0].name == "@scope/widget"

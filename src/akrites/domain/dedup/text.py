@@ -21,6 +21,7 @@ _BACKTICKED = re.compile(r"`([^`\n]{2,80})`")
 # A whole token shaped like code: a name, or names joined by `.`, `::`, `->` or `#`.
 _CODE_TOKEN = re.compile(r"[A-Za-z_$][\w$]*(?:(?:\.|::|->|#)[A-Za-z_$][\w$]*)*")
 _CAMEL = re.compile(r"[a-z][A-Z]")
+_CODE_MARK = re.compile(r"[_.(:>]")
 _TOKEN_EDGES = ".,;:'\"()[]{}<>*`!?"
 _FILE_EXTENSIONS = frozenset(
     {"py", "js", "mjs", "ts", "tsx", "jsx", "go", "rb", "php", "rs", "java", "kt", "scala",
@@ -90,7 +91,7 @@ def identifiers(text: str) -> set[str]:
             _add_identifier(found, token, is_code=True)
     for raw in text.split():
         # Cheap tests first: most words are plain prose (lower case, or Capitalised).
-        if raw.islower() and not any(mark in raw for mark in "_.(:>"):
+        if raw.islower() and _CODE_MARK.search(raw) is None:
             continue
         token = raw.strip(_TOKEN_EDGES)
         if len(token) < 3 or token.istitle() or token.isupper():

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import secrets
 import subprocess
@@ -302,6 +303,11 @@ def cmd_docs(args: argparse.Namespace) -> int:
         out / "permissions.md": permissions.render_markdown(),
         out / "lifecycle.md": lifecycle.render_markdown(),
     }
+    from akrites.domain.intake.schema import report_schema
+
+    generated[out / "report-1.0.schema.json"] = (
+        json.dumps(report_schema(), indent=2, ensure_ascii=False) + "\n"
+    )
     readme = Path(args.readme)
     if readme.exists():
         generated[readme] = _with_config_table(

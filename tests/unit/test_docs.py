@@ -19,3 +19,12 @@ def test_permissions_doc_lists_every_permission() -> None:
     text = render_markdown()
     for perm in Permission:
         assert f"`{perm.value}`" in text
+
+
+def test_report_schema_in_docs_is_the_served_one() -> None:
+    import json
+
+    from akrites.domain.intake.schema import report_schema
+
+    doc = json.loads((ROOT / "docs" / "report-1.0.schema.json").read_text(encoding="utf-8"))
+    assert doc == dict(report_schema())

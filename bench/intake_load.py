@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -109,7 +110,9 @@ def _run(env: dict[str, str], *args: str) -> str:
     return out.stdout
 
 
-def measure(label: str, env: dict[str, str], reports: list[dict[str, object]], batch: int) -> None:
+def measure(
+    label: str, env: dict[str, str], reports: list[dict[str, object]], batch: int, senders: int
+) -> None:
     _run(env, "migrate")
     _run(env, "org", "create", "Bench Lab", "--kind", "finder")
     _run(
@@ -158,18 +161,20 @@ def measure(label: str, env: dict[str, str], reports: list[dict[str, object]], b
             "\n".join(json.dumps(r) for r in reports[i : i + batch])
             for i in range(0, len(reports), batch)
         ]
-        accepted = duplicates = 0
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/x-ndjson"}
+        url = f"http://127.0.0.1:{port}/api/v1/reports/bulk"
+
+        def send(body: str) -> tuple[int, int]:
+            with httpx.Client(timeout=600) as client:
+                answer = client.post(url, content=body.encode(), headers=headers).json()
+            joined = sum(1 for r in answer["results"] if r["status"] == "duplicate")
+            return int(answer["accepted"]), joined
+
         started = time.perf_counter()
-        with httpx.Client(timeout=600) as client:
-            for body in bodies:
-                answer = client.post(
-                    f"http://127.0.0.1:{port}/api/v1/reports/bulk",
-                    content=body.encode(),
-                    headers=headers,
-                ).json()
-                accepted += answer["accepted"]
-                duplicates += sum(1 for r in answer["results"] if r["status"] == "duplicate")
+        with ThreadPoolExecutor(max_workers=senders) as pool:
+            outcomes = list(pool.map(send, bodies))
+        accepted = sum(a for a, _ in outcomes)
+        duplicates = sum(d for _, d in outcomes)
         elapsed = time.perf_counter() - started
     finally:
         server.terminate()
@@ -187,6 +192,9 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--pg", default=os.environ.get("AKRITES_BENCH_PG", DEFAULT_PG))
     parser.add_argument("--no-pg", action="store_true")
+    parser.add_argument(
+        "--senders", type=int, default=2, help="concurrent client connections (default 2)"
+    )
     args = parser.parse_args()
     reports = synth_reports(args.reports)
     base = {

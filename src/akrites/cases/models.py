@@ -58,6 +58,8 @@ class Mutex(models.Model):
     processes (on SQLite, immediate transactions already serialise writers)."""
 
     name = models.CharField(max_length=64, primary_key=True)
+    # Bumped when what the guarded state depends on changes (for "dedup": package aliases).
+    version = models.PositiveBigIntegerField(default=0)
 
     def __str__(self) -> str:
         return self.name

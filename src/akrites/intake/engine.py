@@ -20,16 +20,20 @@ from django.db import transaction
 from akrites.cases.keys import case_data_key, open_for_case
 from akrites.cases.models import Mutex
 from akrites.domain.dedup import DedupEngine
+from akrites.domain.dedup.identity import AliasTable
 from akrites.domain.dedup.model import CaseId, Report, ReportId
-from akrites.domain.dedup_input import engine_report
+from akrites.domain.dedup_input import engine_report, osv_package_name
 from akrites.domain.intake import parse_report
+from akrites.domain.purl import ecosystem_for_purl, parse_purl
 from akrites.intake.models import DedupLog, DedupOp
 from akrites.intake.models import Report as ReportRow
+from akrites.registry.models import Component
 
 _lock = threading.Lock()
 _engine: DedupEngine | None = None
 _seen = 0  # highest DedupLog.seq applied to _engine
 _pending: int | None = None  # last seq this process wrote, until seen committed
+_alias_version = -1  # the Mutex("dedup").version the engine's alias table was built at
 
 
 def report_payload(row: ReportRow) -> str:
@@ -80,18 +84,22 @@ def locked_engine() -> Iterator[EngineSession]:
     "pending" until a later session sees their log entries committed; if they are not there
     (the transaction rolled back after the engine changed), the engine is rebuilt from the log.
     """
-    global _engine, _seen, _pending  # noqa: PLW0603  (one engine per process, by design)
+    global _engine, _seen, _pending, _alias_version  # noqa: PLW0603  (one engine per process)
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("locked_engine must be used inside transaction.atomic()")
-    if not Mutex.objects.select_for_update().filter(name="dedup").exists():
-        Mutex.objects.get_or_create(name="dedup")  # emptied database (e.g. a test flush)
-        Mutex.objects.select_for_update().get(name="dedup")
+    mutex = Mutex.objects.select_for_update().filter(name="dedup").first()
+    if mutex is None:  # emptied database (e.g. a test flush)
+        Mutex.objects.get_or_create(name="dedup")
+        mutex = Mutex.objects.select_for_update().get(name="dedup")
     with _lock:
         if _pending is not None and not DedupLog.objects.filter(seq=_pending).exists():
             _engine = None
         _pending = None
+        if mutex.version != _alias_version:
+            _engine = None
         if _engine is None:
-            _engine, _seen = DedupEngine(), 0
+            _engine, _seen = DedupEngine(aliases=registry_aliases()), 0
+            _alias_version = mutex.version
         session = EngineSession(engine=_engine)
         try:
             _seen = _catch_up(_engine, _seen)
@@ -106,6 +114,20 @@ def locked_engine() -> Iterator[EngineSession]:
 
 def reset_engine() -> None:
     """Forget the in-memory engine (tests, or to force a rebuild from the log)."""
-    global _engine, _seen, _pending
+    global _engine, _seen, _pending, _alias_version
     with _lock:
-        _engine, _seen, _pending = None, 0, None
+        _engine, _seen, _pending, _alias_version = None, 0, None, -1
+
+
+def registry_aliases() -> AliasTable:
+    """Renames and forks recorded in the component registry, as the engine's alias table."""
+    groups = []
+    for purl, ecosystem, aliases in Component.objects.exclude(aliases=[]).values_list(
+        "purl", "ecosystem", "aliases"
+    ):
+        group = [f"{ecosystem}:{osv_package_name(purl)}"]
+        for alias in aliases:
+            alias_ecosystem = ecosystem_for_purl(parse_purl(alias))
+            group.append(f"{alias_ecosystem}:{osv_package_name(alias)}")
+        groups.append(group)
+    return AliasTable.from_groups(groups)

@@ -38,6 +38,7 @@ class ComponentOut(Schema):
     critical: bool
     sectors: list[str]
     maintainer_org_id: int | None
+    aliases: list[str]
     created_at: datetime
     updated_at: datetime
 
@@ -50,6 +51,7 @@ class ComponentIn(Schema):
     critical: bool = False
     sectors: list[str] = []
     maintainer_org_id: int | None = None
+    aliases: list[str] = Field([], description="Former names and forks (package URLs)")
 
 
 class ComponentPatch(Schema):
@@ -60,6 +62,7 @@ class ComponentPatch(Schema):
     maintainer_org_id: int | None = Field(
         None, description="Organisation id; send 0 to clear the maintainer"
     )
+    aliases: list[str] | None = None
 
 
 class ContactIn(Schema):
@@ -111,6 +114,7 @@ def component_create(request: HttpRequest, payload: ComponentIn) -> Status[Compo
         critical=payload.critical,
         sectors=payload.sectors,
         maintainer_org=_maintainer(payload.maintainer_org_id),
+        aliases=payload.aliases,
     )
     return Status(201, component)
 

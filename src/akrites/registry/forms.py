@@ -17,6 +17,24 @@ def _maintainers() -> forms.ModelChoiceField:
     )
 
 
+class AliasesField(forms.CharField):
+    """Package URLs, one per line."""
+
+    widget = forms.Textarea(attrs={"rows": 2})
+
+    def to_python(self, value: object) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+    def prepare_value(self, value: object) -> object:
+        return "\n".join(value) if isinstance(value, list) else value
+
+
+def _aliases() -> AliasesField:
+    return AliasesField(required=False, max_length=5000, label="Also known as",
+                        help_text="Former names and forks, one package URL per line")
+
+
 class ComponentCreateForm(forms.Form):
     purl = forms.CharField(
         max_length=512,
@@ -35,6 +53,7 @@ class ComponentCreateForm(forms.Form):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["maintainer_org"] = _maintainers()
+        self.fields["aliases"] = _aliases()
 
 
 class ComponentEditForm(forms.Form):
@@ -53,6 +72,7 @@ class ComponentClassifyForm(ComponentEditForm):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["maintainer_org"] = _maintainers()
+        self.fields["aliases"] = _aliases()
 
 
 class ContactForm(forms.Form):

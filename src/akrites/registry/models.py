@@ -17,6 +17,8 @@ class Component(models.Model):
     description = models.TextField(blank=True)
     critical = models.BooleanField(default=False)
     sectors = models.JSONField(default=list, blank=True)
+    # Other package URLs of the same software: former names, forks the SIRT treats as one.
+    aliases = models.JSONField(default=list, blank=True)
     maintainer_org = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="components"
     )

@@ -56,6 +56,29 @@ def _enum(enum: type[Any], raw: str, field: str) -> str:
         raise InvalidInput(f"unknown {field} '{raw}': use one of {known}", field=field) from None
 
 
+def _aliases(values: Iterable[str], own: str) -> list[str]:
+    out: set[str] = set()
+    for position, raw in enumerate(values):
+        try:
+            parsed = parse_purl(raw.strip())
+            ecosystem_for_purl(parsed)
+        except PurlError as exc:
+            raise InvalidInput(str(exc), field=f"aliases[{position}]") from None
+        if parsed.package != own:
+            out.add(parsed.package)
+    return sorted(out)
+
+
+def _bump_alias_version() -> None:
+    """Every process rebuilds its deduplication engine when package aliases change."""
+    from django.db.models import F
+
+    from akrites.cases.models import Mutex
+
+    Mutex.objects.get_or_create(name="dedup")
+    Mutex.objects.filter(name="dedup").update(version=F("version") + 1)
+
+
 def _maintainer(org: Organisation | None) -> Organisation | None:
     if org is not None and org.kind != OrgKind.MAINTAINER.value:
         raise InvalidInput(
@@ -74,6 +97,7 @@ def component_create(
     critical: bool = False,
     sectors: Iterable[str] = (),
     maintainer_org: Organisation | None = None,
+    aliases: Iterable[str] = (),
 ) -> Component:
     require(actor, Permission.COMPONENT_CREATE)
     try:
@@ -107,6 +131,7 @@ def component_create(
         "critical": critical,
         "sectors": sector_list,
         "maintainer_org": _maintainer(maintainer_org),
+        "aliases": _aliases(aliases, parsed.package),
     }
     with transaction.atomic():
         if Component.objects.filter(purl=parsed.package).exists():
@@ -118,6 +143,8 @@ def component_create(
             raise Conflict(
                 f"the component {parsed.package} is already registered", field="purl"
             ) from None
+        if fields["aliases"]:
+            _bump_alias_version()
         audit_record(
             actor=actor,
             action=AuditAction.COMPONENT_CREATED,
@@ -145,6 +172,7 @@ def component_update(
     critical: bool | None = None,
     sectors: Iterable[str] | None = None,
     maintainer_org: Organisation | None = _UNSET,
+    aliases: Iterable[str] | None = None,
 ) -> Component:
     require(actor, Permission.COMPONENT_EDIT, _resource(component))
     changes: dict[str, Any] = {}
@@ -152,7 +180,12 @@ def component_update(
         changes["repository_url"] = _url(repository_url, "repository_url")
     if description is not None:
         changes["description"] = description.strip()
-    classifying = critical is not None or sectors is not None or maintainer_org is not _UNSET
+    classifying = (
+        critical is not None
+        or sectors is not None
+        or maintainer_org is not _UNSET
+        or aliases is not None
+    )
     if classifying:
         # Criticality and ownership are the SIRT's call, not the maintainer's.
         require(actor, Permission.COMPONENT_CLASSIFY, _resource(component))
@@ -162,6 +195,8 @@ def component_update(
             changes["sectors"] = _sectors(sectors)
         if maintainer_org is not _UNSET:
             changes["maintainer_org"] = _maintainer(maintainer_org)
+        if aliases is not None:
+            changes["aliases"] = _aliases(aliases, component.purl)
     new_critical = changes.get("critical", component.critical)
     if new_critical and not changes.get("sectors", component.sectors):
         raise InvalidInput("a critical component needs at least one sector", field="sectors")
@@ -176,6 +211,8 @@ def component_update(
         for key, value in changes.items():
             setattr(component, key, value)
         component.save()
+        if "aliases" in diff:
+            _bump_alias_version()
         audit_record(
             actor=actor,
             action=AuditAction.COMPONENT_UPDATED,

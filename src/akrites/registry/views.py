@@ -100,6 +100,7 @@ def component_edit(request: HttpRequest, component_id: int) -> HttpResponse:
         "critical": component.critical,
         "sectors": component.sectors,
         "maintainer_org": component.maintainer_org_id,
+        "aliases": component.aliases,
     }
     form = form_class(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

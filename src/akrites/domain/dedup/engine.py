@@ -137,6 +137,8 @@ class DedupEngine:
             case_id = result.case_id
         else:
             case_id = new_case_id if new_case_id is not None else CaseId(report.id)
+            if self._index.has_case(case_id):
+                raise Conflict(f"case {case_id} already exists: a new case needs a new id")
         self._index.add(report.id, case_id, fingerprint)
         return Ingested(match=result, case_id=case_id)
 

@@ -276,7 +276,7 @@ def test_actor_for_user_reflects_roles() -> None:
 def test_aliases_via_api_are_validated_and_saved() -> None:
     coord = make_user(OrgKind.SIRT, Role.COORDINATOR)
     headers = bearer(coord, ["registry:component:read", "registry:component:create",
-                             "registry:component:edit"])
+                             "registry:component:edit", "registry:component:classify"])
     created = Client().post("/api/v1/components", {"purl": "pkg:pypi/pillow",
                                                    "aliases": ["pkg:pypi/PIL"]},
                             content_type="application/json", **headers)

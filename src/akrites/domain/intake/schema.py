@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from importlib.resources import files
 from typing import Any, Final
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
@@ -73,8 +74,17 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
+@functools.cache
+def _fast_validator() -> Any:
+    # jsonschema-rs (Rust) answers "valid?" about 30 times faster; the pure-Python validator
+    # above runs only for invalid documents, to explain every problem the same way.
+    return jsonschema_rs.Draft202012Validator(dict(report_schema()), validate_formats=True)
+
+
 def schema_errors(data: object) -> list[FieldError]:
     """Every way ``data`` breaks the schema, in document order (empty if it conforms)."""
+    if _fast_validator().is_valid(data):
+        return []
     found: list[tuple[tuple[tuple[int, int, str], ...], FieldError]] = []
     for error in _validator().iter_errors(data):
         parts = list(error.absolute_path)

@@ -210,6 +210,7 @@ def main() -> int:
             {**base, "AKRITES_DATA_DIR": str(Path(tmp) / "sqlite"), "AKRITES_DATABASE_URL": ""},
             reports,
             args.batch,
+            args.senders,
         )
         if not args.no_pg:
             admin = args.pg.rsplit("/", 1)[0] + "/postgres"
@@ -234,6 +235,7 @@ def main() -> int:
                 },
                 reports,
                 args.batch,
+                args.senders,
             )
     return 0
 

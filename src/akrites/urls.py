@@ -3,6 +3,7 @@ from django.urls import path
 from akrites import api
 from akrites.accounts import views as accounts
 from akrites.audit import views as audit
+from akrites.cases import views as cases
 from akrites.intake import views as intake
 from akrites.registry import views as registry
 from akrites.web import views_auth, views_home
@@ -39,6 +40,8 @@ urlpatterns = [
     path("reports/upload/", intake.report_upload, name="report-upload"),
     path("reports/<str:tracking_id>/", intake.report_detail, name="report"),
     path("reports/<str:tracking_id>/split/", intake.report_split, name="report-split"),
+    path("cases/", cases.case_list, name="cases"),
+    path("cases/<str:number>/", cases.case_detail, name="case"),
     path("triage/", intake.triage_queue, name="triage"),
     path("triage/suggestions/<int:suggestion_id>/", intake.suggestion_decide,
          name="suggestion-decide"),

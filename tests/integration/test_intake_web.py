@@ -114,3 +114,22 @@ def test_reporter_cannot_open_another_organisations_report() -> None:
     assert other.status_code == 404
     assert b"Session cookie leak" not in other.content
     assert json.dumps(report_doc())  # the helper stays importable for other tests
+
+
+def test_sirt_sees_cases_with_every_finder_credited() -> None:
+    from tests.integration.intake_helpers import bearer, submit
+
+    lab = make_user(OrgKind.FINDER, Role.REPORTER)
+    bank = make_user(OrgKind.OPERATOR, Role.REPORTER)
+    first = submit(Client(), bearer(lab), report_doc()).json()
+    submit(Client(), bearer(bank), report_doc())
+    coord = make_user(OrgKind.SIRT, Role.COORDINATOR)
+    client = sign_in(Client(), coord)
+    listing = client.get("/cases/").content.decode()
+    assert first["case"] in listing
+    page = client.get(f"/cases/{first['case']}/").content.decode()
+    assert lab.organisation.name in page
+    assert bank.organisation.name in page
+    assert "independent finder" in page
+    reporter_view = sign_in(Client(), lab).get(f"/cases/{first['case']}/")
+    assert reporter_view.status_code == 404

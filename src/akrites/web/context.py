@@ -15,6 +15,7 @@ _NAV: tuple[tuple[str, str, Permission], ...] = (
     ("Report", "/reports/new/", Permission.REPORT_SUBMIT),
     ("Reports", "/reports/", Permission.REPORT_READ),
     ("Triage", "/triage/", Permission.CASE_TRIAGE),
+    ("Cases", "/cases/", Permission.CASE_READ),
     ("Components", "/components/", Permission.COMPONENT_READ),
     ("Organisations", "/organisations/", Permission.ORGANISATION_LIST),
     ("My organisation", "/organisation/", Permission.MEMBER_READ),

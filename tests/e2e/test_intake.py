@@ -15,7 +15,7 @@ from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
 from akrites.accounts.auth import actor_for_user
-from akrites.accounts.models import User
+from akrites.accounts.models import Organisation, User
 from akrites.cases.keys import case_data_key, seal_for_case
 from akrites.cases.models import Case
 from akrites.domain.intake import parse_report
@@ -30,6 +30,7 @@ from tests.integration.intake_helpers import report_doc
 pytestmark = pytest.mark.e2e
 
 DATA = Path(__file__).parents[1] / "data" / "intake"
+FILE_LABEL = "Report file (Akrites JSON / JSON Lines, OSV, or SARIF 2.1.0)"
 TRACKING_ID = re.compile(r"AKR-[0-9A-F]{16}")
 FIX_COMMIT = "https://github.com/pallets/flask/commit/70f906c51ce49c485f1d355703e9cc3386b1cc2b"
 CVSS = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:L/A:N"
@@ -61,8 +62,12 @@ def _case_number() -> re.Pattern[str]:
     return re.compile(rf"AK-{timezone.now().year}-\d{{4}}")
 
 
+def _nav(page: Page, label: str) -> None:
+    page.get_by_role("navigation", name="Main").get_by_role("link", name=label, exact=True).click()
+
+
 def _open_report_form(page: Page) -> None:
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Report", exact=True).click()
+    _nav(page, "Report")
     expect(page).to_have_url(at("/reports/new/"))
     expect(page.get_by_role("heading", name="Report a vulnerability")).to_be_visible()
 
@@ -172,7 +177,7 @@ def test_reporter_submits_a_report_and_gets_a_receipt_with_its_case(
     # A reporter does not triage.
     expect(page.get_by_role("button", name="Split into its own case")).to_have_count(0)
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Reports", exact=True).click()
+    _nav(page, "Reports")
     expect(page).to_have_url(at("/reports/"))
     row = page.get_by_role("row").filter(has_text=tracking_id)
     expect(row).to_have_count(1)
@@ -223,9 +228,15 @@ def test_malformed_purl_and_cvss_vector_are_named_and_the_typed_values_kept(
 def test_second_finder_learns_it_is_a_duplicate_but_not_who_reported_first(
     page: Page, watch: PageWatch
 ) -> None:
-    lab_org = OrganisationFactory(kind=OrgKind.FINDER.value, name="Lighthouse Research Lab")
-    bank_org = OrganisationFactory(kind=OrgKind.OPERATOR.value, name="Harbour Savings Bank")
+    lab_org: Organisation = OrganisationFactory(
+        kind=OrgKind.FINDER.value, name="Lighthouse Research Lab"
+    )
+    bank_org: Organisation = OrganisationFactory(
+        kind=OrgKind.OPERATOR.value, name="Harbour Savings Bank"
+    )
     lab = make_user(OrgKind.FINDER, Role.REPORTER, org=lab_org, email="first.finder@lab.example")
+    # What the second finder must never learn about the first report.
+    first_finder = ["first.finder@lab.example", "Lighthouse Research Lab", FLASK_REPORT["title"]]
     bank = make_user(OrgKind.OPERATOR, Role.REPORTER, org=bank_org, email="analyst@bank.example")
     sign_in(page, lab.email)
     _open_report_form(page)
@@ -267,10 +278,10 @@ def test_second_finder_learns_it_is_a_duplicate_but_not_who_reported_first(
         "you are credited as an independent finder"
     )
     html = page.content()
-    for secret in (lab.email, lab_org.name, first_id, FLASK_REPORT["title"]):
+    for secret in [*first_finder, first_id]:
         assert secret not in html, secret
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Reports", exact=True).click()
+    _nav(page, "Reports")
     expect(page.get_by_role("row").filter(has_text=second_id)).to_have_count(1)
     expect(page.get_by_role("row").filter(has_text=first_id)).to_have_count(0)
 
@@ -279,7 +290,7 @@ def test_second_finder_learns_it_is_a_duplicate_but_not_who_reported_first(
     assert response.status == 404
     expect(page.get_by_role("heading", name="Not found")).to_be_visible()
     html = page.content()
-    for secret in (lab.email, lab_org.name, FLASK_REPORT["title"]):
+    for secret in first_finder:
         assert secret not in html, secret
 
     _assert_served_with_csp(
@@ -291,17 +302,13 @@ def _upload_section(page: Page) -> Locator:
     return page.locator("section").filter(has=page.get_by_role("heading", name="Or upload a file"))
 
 
-def test_scanner_sarif_upload_lists_a_tracking_id_per_finding(
-    page: Page, watch: PageWatch
-) -> None:
+def test_scanner_sarif_upload_lists_a_tracking_id_per_finding(page: Page, watch: PageWatch) -> None:
     reporter = make_user(OrgKind.FINDER, Role.REPORTER)
     sign_in(page, reporter.email)
     _open_report_form(page)
     upload = _upload_section(page)
 
-    upload.get_by_label("Report file (Akrites JSON / JSON Lines, OSV, or SARIF 2.1.0)").set_input_files(
-        DATA / "sarif" / "semgrep-js.sarif"
-    )
+    upload.get_by_label(FILE_LABEL).set_input_files(DATA / "sarif" / "semgrep-js.sarif")
     upload.get_by_label("Package URL (for SARIF files)").fill("pkg:npm/example-app")
     upload.get_by_role("button", name="Upload").click()
 
@@ -317,26 +324,26 @@ def test_scanner_sarif_upload_lists_a_tracking_id_per_finding(
     assert set(Report.objects.values_list("source_format", flat=True)) == {"sarif"}
     assert set(Report.objects.values_list("channel", flat=True)) == {Channel.BULK}
 
-    tracking_id = sorted(shown)[0]
+    tracking_id = min(shown)
     links.filter(has_text=tracking_id).click()
     expect(page).to_have_url(at(f"/reports/{tracking_id}/"))
     expect(page.locator("section").filter(has_text="Affected")).to_contain_text(
         "pkg:npm/example-app"
     )
 
-    _assert_served_with_csp(watch, {"/reports/new/", "/reports/upload/", f"/reports/{tracking_id}/"})
+    _assert_served_with_csp(
+        watch, {"/reports/new/", "/reports/upload/", f"/reports/{tracking_id}/"}
+    )
 
 
-def test_broken_json_upload_names_the_line_and_stores_nothing(
-    page: Page, watch: PageWatch
-) -> None:
+def test_broken_json_upload_names_the_line_and_stores_nothing(page: Page, watch: PageWatch) -> None:
     reporter = make_user(OrgKind.FINDER, Role.REPORTER)
     sign_in(page, reporter.email)
     _open_report_form(page)
     upload = _upload_section(page)
     broken = b'{\n  "schema_version": "1.0",\n  "title": "Unfinished"\n  "description": "x"\n}\n'
 
-    upload.get_by_label("Report file (Akrites JSON / JSON Lines, OSV, or SARIF 2.1.0)").set_input_files(
+    upload.get_by_label(FILE_LABEL).set_input_files(
         {"name": "broken.json", "mimeType": "application/json", "buffer": broken}
     )
     upload.get_by_role("button", name="Upload").click()
@@ -372,11 +379,11 @@ def test_coordinator_confirms_a_suggestion_merges_two_cases_and_splits_a_report(
         cwes=("CWE-601",),
         fix="https://github.com/django/django/commit/1111111111111111111111111111111111111111",
     )
-    assert len({a.case_id, b.case_id, c.case_id}) == 3
+    assert len({a.case, b.case, c.case}) == 3
     suggestion = _suggest(b, a.case)
     sign_in(page, coordinator.email, device=authenticator_for(coordinator))
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Triage").click()
+    _nav(page, "Triage")
     expect(page).to_have_url(at("/triage/"))
     item = page.locator("section").filter(
         has=page.get_by_role("heading", name=f"{b.tracking_id} ({b.case.number}) → {a.case.number}")
@@ -389,8 +396,8 @@ def test_coordinator_confirms_a_suggestion_merges_two_cases_and_splits_a_report(
     expect(page.get_by_text("No open suggestions.")).to_be_visible()
     suggestion.refresh_from_db()
     assert suggestion.state == "confirmed"
-    assert Report.objects.get(pk=b.pk).case_id == a.case_id
-    assert Case.objects.get(pk=b.case_id).state == "duplicate"
+    assert Report.objects.get(pk=b.pk).case == a.case
+    assert Case.objects.get(pk=b.case.pk).state == "duplicate"
 
     merge = page.locator("section").filter(has=page.get_by_role("heading", name="Merge two cases"))
     merge.get_by_label("Keep case").fill(a.case.number)
@@ -401,10 +408,10 @@ def test_coordinator_confirms_a_suggestion_merges_two_cases_and_splits_a_report(
     expect(page.get_by_role("status")).to_contain_text(
         f"{c.case.number} merged into {a.case.number}."
     )
-    assert Report.objects.get(pk=c.pk).case_id == a.case_id
-    source = Case.objects.get(pk=c.case_id)
+    assert Report.objects.get(pk=c.pk).case == a.case
+    source = Case.objects.get(pk=c.case.pk)
     assert source.state == "duplicate"
-    assert source.merged_into_id == a.case_id
+    assert source.merged_into == a.case
     assert a.case.reports.count() == 3
 
     page.goto(f"/reports/{c.tracking_id}/")
@@ -414,7 +421,7 @@ def test_coordinator_confirms_a_suggestion_merges_two_cases_and_splits_a_report(
 
     expect(page).to_have_url(at(f"/reports/{c.tracking_id}/"))
     split_into = Report.objects.select_related("case").get(pk=c.pk).case
-    assert split_into.pk not in (a.case_id, b.case_id, c.case_id)
+    assert split_into not in (a.case, b.case, c.case)
     assert _case_number().fullmatch(split_into.number), split_into.number
     expect(page.get_by_role("status")).to_contain_text(
         f"{c.tracking_id} now has its own case {split_into.number}."

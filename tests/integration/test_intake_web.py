@@ -133,3 +133,15 @@ def test_sirt_sees_cases_with_every_finder_credited() -> None:
     assert "independent finder" in page
     reporter_view = sign_in(Client(), lab).get(f"/cases/{first['case']}/")
     assert reporter_view.status_code == 404
+
+
+def test_triage_mistakes_come_back_as_messages_not_error_pages() -> None:
+    coord = make_user(OrgKind.SIRT, Role.COORDINATOR)
+    client = sign_in(Client(), coord)
+    response = client.post("/triage/merge/", {"into": "AK-1999-0001", "other": "AK-1999-0002"},
+                           follow=True)
+    assert response.status_code == 200
+    assert "no case AK-1999-0001" in response.content.decode()
+    twice = client.post("/triage/suggestions/999999/", {"decision": "confirm"}, follow=True)
+    assert twice.status_code == 200
+    assert "no such open suggestion" in twice.content.decode()

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from akrites.accounts.auth import actor_from_request
 from akrites.accounts.models import User
-from akrites.domain.errors import AkritesError, Conflict, InvalidInput
+from akrites.domain.errors import AkritesError, Conflict, InvalidInput, NotFound
 from akrites.domain.intake import parse_report
 from akrites.domain.intake.errors import IntakeError
 from akrites.domain.permissions import Permission
@@ -162,7 +162,7 @@ def suggestion_decide(request: HttpRequest, suggestion_id: int) -> HttpResponse:
         else:
             triage.suggestion_reject(actor=actor, suggestion_id=suggestion_id)
             messages.success(request, "Suggestion rejected: the cases stay apart.")
-    except (Conflict, InvalidInput) as exc:
+    except (Conflict, InvalidInput, NotFound) as exc:
         messages.error(request, exc.message)
     return HttpResponseRedirect("/triage/")
 
@@ -174,7 +174,7 @@ def report_split(request: HttpRequest, tracking_id: str) -> HttpResponse:
     try:
         case = triage.report_split(actor=actor, tracking_id=tracking_id)
         messages.success(request, f"{tracking_id} now has its own case {case.number}.")
-    except (Conflict, InvalidInput) as exc:
+    except (Conflict, InvalidInput, NotFound) as exc:
         messages.error(request, exc.message)
     return HttpResponseRedirect(f"/reports/{tracking_id}/")
 
@@ -188,6 +188,6 @@ def case_merge(request: HttpRequest) -> HttpResponse:
     try:
         case = triage.case_merge(actor=actor, into=into, other=other)
         messages.success(request, f"{other} merged into {case.number}.")
-    except (Conflict, InvalidInput) as exc:
+    except (Conflict, InvalidInput, NotFound) as exc:
         messages.error(request, exc.message)
     return HttpResponseRedirect("/triage/")

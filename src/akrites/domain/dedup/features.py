@@ -85,7 +85,6 @@ class Fingerprint:
     weaknesses: frozenset[Weakness]  # from the CWEs, else from the text
     fixed: frozenset[str]  # canonical fixed versions (numbers only: not text)
     intervals: tuple[Interval, ...]
-    text_size: int  # number of distinct shingles, before the cap
 
 
 @dataclass(slots=True)
@@ -176,7 +175,6 @@ class Extractor:
             weaknesses=weaknesses,
             fixed=frozenset(fixed),
             intervals=tuple(intervals),
-            text_size=len(all_shingles),
         )
         return fingerprint, labels
 

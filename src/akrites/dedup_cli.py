@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
 def cluster_main(argv: list[str] | None = None) -> int:
     """Entry point of `akrites dedup cluster INPUT.jsonl [-o OUTPUT.jsonl]`."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if not args or args[0] not in {"cluster", "-h", "--help"}:
+    if not args or args[0] != "cluster":  # accept the arguments with or without the verb
         args = ["cluster", *args]
     return main(args)
 

@@ -16,8 +16,9 @@ from __future__ import annotations
 import hashlib
 import zlib
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from akrites.domain.dedup import text as text_features
 from akrites.domain.dedup.identity import AliasTable, family_key, repository_of
@@ -41,6 +42,7 @@ from akrites.domain.dedup.versions import (
 from akrites.domain.dedup.weakness import Weakness, classes_in_text, classes_of_cwes
 
 Hasher = Callable[[str], int]
+_Sortable = TypeVar("_Sortable", int, str)
 _MASK32 = 0xFFFFFFFF
 
 
@@ -72,18 +74,18 @@ class HashedRef:
 class Fingerprint:
     """Everything the scorer needs about one report; no readable text."""
 
-    families: frozenset[int]
-    repos: frozenset[int]
+    families: tuple[int, ...]
+    repos: tuple[int, ...]
     refs: tuple[HashedRef, ...]
     shingles: array[int]  # 32-bit shingle hashes, distinct
     anchors: array[int]  # the sampled subset of `shingles` the index posts
     words: array[int]  # 32-bit hashes of the content words of title and text
     body_words: array[int]  # the same for the text alone (the title when there is no text)
-    identifiers: frozenset[int]
-    commits: frozenset[int]  # hashed commit keys (from links and git ranges)
-    cwes: frozenset[int]  # CWE numbers
-    weaknesses: frozenset[Weakness]  # from the CWEs, else from the text
-    fixed: frozenset[str]  # canonical fixed versions (numbers only: not text)
+    identifiers: tuple[int, ...]
+    commits: tuple[int, ...]  # hashed commit keys (from links and git ranges)
+    cwes: tuple[int, ...]  # CWE numbers
+    weaknesses: tuple[Weakness, ...]  # from the CWEs, else from the text
+    fixed: tuple[str, ...]  # canonical fixed versions (numbers only: not text)
     intervals: tuple[Interval, ...]
 
 
@@ -122,12 +124,12 @@ class Extractor:
             labels.names.setdefault(hashed, label if label is not None else value)
             return hashed
 
-        families = frozenset(h("family", key) for key in self.families_of(report))
+        families = _small(h("family", key) for key in self.families_of(report))
         refs, repo_names = _references(report)
         for package in report.packages:
             if (repo := repository_of(package.ecosystem, package.name)) is not None:
                 repo_names.add(repo)
-        repos = frozenset(h("repo", name) for name in repo_names)
+        repos = _small(h("repo", name) for name in repo_names)
         hashed_refs = tuple(
             sorted(
                 {
@@ -141,26 +143,26 @@ class Extractor:
                 key=lambda r: (r.kind, r.key),
             )
         )
-        commits = frozenset(r.key for r in hashed_refs if r.kind is RefKind.COMMIT)
+        commits = _small(r.key for r in hashed_refs if r.kind is RefKind.COMMIT)
         body = text_features.clean(report.text)
         title = text_features.clean(report.title)
         full = f"{title} . {body}" if title else body
         all_shingles = text_features.shingles(full)
         hashed_shingles = [self.hasher(s) & _MASK32 for s in all_shingles]
-        shingles = array("L", sorted(set(hashed_shingles)))
-        anchors = array("L", sorted({hashed_shingles[i] for i in anchor_positions(all_shingles)}))
-        identifiers = frozenset(h("ident", name) for name in text_features.identifiers(full))
+        shingles = array("I", sorted(set(hashed_shingles)))
+        anchors = array("I", sorted({hashed_shingles[i] for i in anchor_positions(all_shingles)}))
+        identifiers = _small(h("ident", name) for name in text_features.identifiers(full))
         ranges = [r for package in report.packages for r in package.ranges]
         intervals = intervals_from_ranges(ranges)
         fixed = fixed_versions(ranges)
         if not intervals:  # prose ranges only when the report has no structured ones
             intervals = intervals_from_text(full)
             fixed = fixed_from_text(full)
-        cwes = frozenset(n for c in report.cwes if (n := _cwe_number(c)) is not None)
-        weaknesses = classes_of_cwes(cwes) or classes_in_text(full)
+        cwe_numbers = frozenset(n for c in report.cwes if (n := _cwe_number(c)) is not None)
+        weaknesses = classes_of_cwes(cwe_numbers) or classes_in_text(full)
         body_words = self._word_hashes(text_features.content_words(body or title))
         title_words = self._word_hashes(text_features.content_words(title)) if body else []
-        all_words = array("L", sorted(set(body_words).union(title_words)))
+        all_words = array("I", sorted(set(body_words).union(title_words)))
         fingerprint = Fingerprint(
             families=families,
             repos=repos,
@@ -170,10 +172,10 @@ class Extractor:
             identifiers=identifiers,
             commits=commits,
             words=all_words,
-            body_words=array("L", body_words),
-            cwes=cwes,
-            weaknesses=weaknesses,
-            fixed=frozenset(fixed),
+            body_words=array("I", body_words),
+            cwes=_small(cwe_numbers),
+            weaknesses=tuple(sorted(weaknesses)),
+            fixed=_small(fixed),
             intervals=tuple(intervals),
         )
         return fingerprint, labels
@@ -229,6 +231,12 @@ def _references(report: Report) -> tuple[list[Ref], set[str]]:
     )
     repos = {ref.repo for ref in refs if ref.repo}
     return refs, repos
+
+
+def _small(values: Iterable[_Sortable]) -> tuple[_Sortable, ...]:
+    """A small set as a sorted tuple: a fraction of a frozenset's memory, and the empty one
+    is shared. The query side turns them back into sets once per match."""
+    return tuple(sorted(set(values)))
 
 
 def _cwe_number(value: str) -> int | None:

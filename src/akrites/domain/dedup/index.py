@@ -44,7 +44,9 @@ class CandidateIndex:
         self._fingerprint: dict[int, Fingerprint] = {}
         self._case_of: dict[int, CaseId] = {}
         self._members: dict[CaseId, list[int]] = {}
-        self._postings: dict[int, list[int]] = {}
+        # A key carried by one report maps to that report's serial; by several, to a list of
+        # them. Most keys are carried by one report, and a list each would double the memory.
+        self._postings: dict[int, int | list[int]] = {}
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -76,8 +78,10 @@ class CandidateIndex:
     def case_frequency(self, key: int) -> int:
         """How many cases carry `key`; at least `COMMON` when more reports than that do."""
         posting = self._postings.get(key)
-        if not posting:
+        if posting is None:
             return 0
+        if isinstance(posting, int):
+            return 1
         if len(posting) > COMMON:
             return len(posting)
         return len({self._case_of[s] for s in posting})
@@ -90,7 +94,13 @@ class CandidateIndex:
         votes: dict[CaseId, float] = {}
         for key, vote in keys:
             posting = self._postings.get(key)
-            if not posting or len(posting) > SELECTIVE:
+            if posting is None:
+                continue
+            if isinstance(posting, int):
+                case_id = self._case_of[posting]
+                votes[case_id] = votes.get(case_id, 0.0) + vote
+                continue
+            if len(posting) > SELECTIVE:
                 continue
             for case_id in {self._case_of[s] for s in posting}:
                 votes[case_id] = votes.get(case_id, 0.0) + vote
@@ -120,7 +130,13 @@ class CandidateIndex:
         self._case_of[serial] = case_id
         self._members.setdefault(case_id, []).append(serial)
         for key in posted_keys(fingerprint):
-            self._postings.setdefault(key, []).append(serial)
+            posting = self._postings.get(key)
+            if posting is None:
+                self._postings[key] = serial
+            elif isinstance(posting, int):
+                self._postings[key] = [posting, serial]
+            else:
+                posting.append(serial)
 
     def remove(self, report_id: ReportId) -> CaseId:
         """Forget a report; its case goes when it was the last one. Returns the old case."""
@@ -128,9 +144,12 @@ class CandidateIndex:
         fingerprint = self._fingerprint.pop(serial)
         for key in posted_keys(fingerprint):
             posting = self._postings[key]
-            posting.remove(serial)
-            if not posting:
+            if isinstance(posting, int):
                 del self._postings[key]
+                continue
+            posting.remove(serial)
+            if len(posting) == 1:
+                self._postings[key] = posting[0]
         case_id = self._detach(serial)
         del self._serial[report_id], self._report_id[serial], self._case_of[serial]
         return case_id
@@ -165,7 +184,7 @@ class CandidateIndex:
             for case_id, serials in sorted(self._members.items())
         }
         postings = {
-            key: tuple(sorted(self._report_id[s] for s in posting))
+            key: tuple(sorted(self._report_id[s] for s in _serials(posting)))
             for key, posting in self._postings.items()
         }
         return Snapshot(cases=cases, postings=postings)
@@ -199,3 +218,7 @@ def posted_keys(fingerprint: Fingerprint) -> set[int]:
 
 def anchor_key(anchor: int) -> int:
     return anchor + (1 << 64)
+
+
+def _serials(posting: int | list[int]) -> list[int]:
+    return [posting] if isinstance(posting, int) else posting

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from akrites.domain.dedup.features import Fingerprint, Labels
 from akrites.domain.dedup.model import Band, Evidence, EvidenceKind
 from akrites.domain.dedup.urls import RefKind
+from akrites.domain.dedup.weakness import Weakness
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +98,13 @@ class Query:
     words: frozenset[int]
     body_words: frozenset[int]
     ref_keys: frozenset[int]
+    families: frozenset[int]
+    repos: frozenset[int]
+    identifiers: frozenset[int]
+    commits: frozenset[int]
+    cwes: frozenset[int]
+    weaknesses: frozenset[Weakness]
+    fixed: frozenset[str]
 
 
 def prepare(fingerprint: Fingerprint, labels: Labels) -> Query:
@@ -107,6 +115,13 @@ def prepare(fingerprint: Fingerprint, labels: Labels) -> Query:
         words=frozenset(fingerprint.words),
         body_words=frozenset(fingerprint.body_words),
         ref_keys=frozenset(ref.key for ref in fingerprint.refs),
+        families=frozenset(fingerprint.families),
+        repos=frozenset(fingerprint.repos),
+        identifiers=frozenset(fingerprint.identifiers),
+        commits=frozenset(fingerprint.commits),
+        cwes=frozenset(fingerprint.cwes),
+        weaknesses=frozenset(fingerprint.weaknesses),
+        fixed=frozenset(fingerprint.fixed),
     )
 
 
@@ -135,7 +150,7 @@ def compare(
     _references(query, other, weights, frequency, evidence)
     _text(query, other, weights, evidence)
     _identifiers(query, other, weights, frequency, evidence)
-    _versions(query.fingerprint, other, weights, evidence)
+    _versions(query, other, weights, evidence)
     _weakness(query, other, weights, evidence)
     return evidence
 
@@ -172,13 +187,13 @@ def against_case(best: list[Evidence], others: list[list[Evidence]]) -> list[Evi
 
 
 def _package(query: Query, other: Fingerprint, weights: Weights, out: list[Evidence]) -> None:
-    mine = query.fingerprint
-    shared = mine.families & other.families
+    mine = query
+    shared = mine.families.intersection(other.families)
     if shared:
         names = ", ".join(sorted(query.labels.name(f) for f in shared))
         out.append(Evidence(EvidenceKind.PACKAGE, weights.package, f"same package: {names}"))
         return
-    repos = mine.repos & other.repos
+    repos = mine.repos.intersection(other.repos)
     if repos:
         names = ", ".join(sorted(query.labels.name(r) for r in repos))
         out.append(
@@ -225,8 +240,7 @@ def _references(
             adjusted = min(weight, extra)
             extra -= adjusted
         out.append(Evidence(kind, round(adjusted, 3), detail))
-    mine = query.fingerprint
-    if mine.commits and other.commits and not mine.commits & other.commits:
+    if query.commits and other.commits and query.commits.isdisjoint(other.commits):
         out.append(
             Evidence(
                 EvidenceKind.FIX_CONFLICT,
@@ -251,8 +265,8 @@ def _text(query: Query, other: Fingerprint, weights: Weights, out: list[Evidence
     jaccard = common / (len(query.shingles) + len(other.shingles) - common)
     only_mine, only_other = _exclusive(query.body_words, other.body_words)
     if only_mine and only_other and jaccard >= weights.text_similar_level:
-        mine_ids = query.fingerprint.identifiers - other.identifiers
-        other_ids = other.identifiers - query.fingerprint.identifiers
+        mine_ids = query.identifiers.difference(other.identifiers)
+        other_ids = [i for i in other.identifiers if i not in query.identifiers]
         if mine_ids and other_ids:
             names = ", ".join(sorted(query.labels.name(i) for i in mine_ids)[:3])
             kind, detail = EvidenceKind.IDENTIFIER_CONFLICT, f"this report names {names}"
@@ -320,7 +334,7 @@ def _identifiers(
     frequency: CaseFrequency,
     out: list[Evidence],
 ) -> None:
-    shared = query.fingerprint.identifiers & other.identifiers
+    shared = query.identifiers.intersection(other.identifiers)
     if not shared:
         return
     gained = sum(_rarity(weights, weights.identifier, frequency(i)) for i in shared)
@@ -335,8 +349,9 @@ def _identifiers(
         )
 
 
-def _versions(mine: Fingerprint, other: Fingerprint, weights: Weights, out: list[Evidence]) -> None:
-    if mine.fixed & other.fixed:
+def _versions(query: Query, other: Fingerprint, weights: Weights, out: list[Evidence]) -> None:
+    mine = query.fingerprint
+    if not query.fixed.isdisjoint(other.fixed):
         out.append(Evidence(EvidenceKind.VERSION, weights.version, "same fixed version"))
         return
     if (
@@ -363,14 +378,14 @@ def _versions(mine: Fingerprint, other: Fingerprint, weights: Weights, out: list
 
 
 def _weakness(query: Query, other: Fingerprint, weights: Weights, out: list[Evidence]) -> None:
-    mine = query.fingerprint
-    if mine.cwes and other.cwes and mine.cwes & other.cwes:
-        names = ", ".join(f"CWE-{n}" for n in sorted(mine.cwes & other.cwes))
+    mine = query
+    if shared_cwes := mine.cwes.intersection(other.cwes):
+        names = ", ".join(f"CWE-{n}" for n in sorted(shared_cwes))
         out.append(Evidence(EvidenceKind.CWE, weights.cwe, f"same weakness: {names}"))
         return
     if not mine.weaknesses or not other.weaknesses:
         return
-    shared = mine.weaknesses & other.weaknesses
+    shared = mine.weaknesses.intersection(other.weaknesses)
     if shared:
         names = ", ".join(sorted(w.value for w in shared))
         out.append(Evidence(EvidenceKind.CWE, weights.weakness, f"same weakness class: {names}"))

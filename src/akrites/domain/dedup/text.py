@@ -90,22 +90,13 @@ def identifiers(text: str) -> set[str]:
         for token in span.split():
             _add_identifier(found, token, is_code=True)
     for raw in text.split():
-        # Cheap tests first: most words are plain prose (lower case, or Capitalised).
-        if raw.islower() and _CODE_MARK.search(raw) is None:
-            continue
+        if _CODE_MARK.search(raw) is None and (raw.islower() or raw.istitle() or raw.isupper()):
+            continue  # a plain prose word: the common case, decided cheaply
         token = raw.strip(_TOKEN_EDGES)
-        if len(token) < 3 or token.istitle() or token.isupper():
-            if "_" not in token and "." not in token and "(" not in raw:
-                continue
-        looks_like_code = (
-            "_" in token
-            or "." in token
-            or "::" in token
-            or "->" in token
-            or "()" in raw
-            or _CAMEL.search(token) is not None
+        code_like = (
+            _CODE_MARK.search(token) is not None or "()" in raw or _CAMEL.search(token) is not None
         )
-        if looks_like_code and _CODE_TOKEN.fullmatch(token):
+        if len(token) >= 3 and code_like and _CODE_TOKEN.fullmatch(token):
             _add_identifier(found, token, is_code=True)
     return found
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from akrites.domain.dedup.model import EventKind, RangeKind, VersionRange
 
@@ -31,6 +32,7 @@ _NUMBER, _POST, _END, _PRE = 3, 2, 1, 0
 _ZERO: VersionKey = ((_END, 0),)
 
 
+@lru_cache(maxsize=1 << 16)  # versions repeat: cached keys are also shared, saving memory
 def version_key(version: str) -> VersionKey:
     """A sortable key: `1.0` == `1.0.0` == `v1.0`, `1.0rc1` < `1.0` < `1.0.post1` < `1.0.1`."""
     tokens = _TOKEN.findall(version.strip().lower().split("+", 1)[0])

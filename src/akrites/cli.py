@@ -296,12 +296,14 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_docs(args: argparse.Namespace) -> int:
     from akrites.config import render_markdown_table
-    from akrites.domain import lifecycle, permissions
+    from akrites.domain import embargo, lifecycle, permissions, tlp
 
     out = Path(args.out)
     generated = {
         out / "permissions.md": permissions.render_markdown(),
         out / "lifecycle.md": lifecycle.render_markdown(),
+        out / "embargo.md": embargo.render_markdown(embargo.DEFAULT_POLICY),
+        out / "tlp.md": tlp.render_markdown(),
     }
     from akrites.domain.intake.schema import report_schema
 
@@ -455,7 +457,8 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (every command,
     )
 
     add("check", cmd_check, "Check configuration, database and migrations.")
-    p = add("docs", cmd_docs, "Regenerate docs/permissions.md and docs/lifecycle.md from data.")
+    p = add("docs", cmd_docs, "Regenerate the generated docs (permissions, lifecycle, embargo, "
+            "TLP, report schema, README configuration table) from the code.")
     p.add_argument("--out", default="docs", help="folder (default docs)")
     p.add_argument(
         "--readme",

@@ -28,3 +28,12 @@ def test_report_schema_in_docs_is_the_served_one() -> None:
 
     doc = json.loads((ROOT / "docs" / "report-1.0.schema.json").read_text(encoding="utf-8"))
     assert doc == dict(report_schema())
+
+
+def test_embargo_and_tlp_docs_are_generated() -> None:
+    from akrites.domain import embargo, tlp
+
+    assert (ROOT / "docs" / "embargo.md").read_text(encoding="utf-8") == embargo.render_markdown(
+        embargo.DEFAULT_POLICY
+    )
+    assert (ROOT / "docs" / "tlp.md").read_text(encoding="utf-8") == tlp.render_markdown()

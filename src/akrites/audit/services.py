@@ -29,16 +29,18 @@ def _locked_head() -> AuditHead:
     head = AuditHead.objects.select_for_update().filter(pk=HEAD_ID).first()
     if head is not None:
         return head
-    if AuditEvent.objects.exists():
-        raise AuditHeadMissingError(
-            "the audit chain's head row is missing: run 'akrites audit "
-            "verify' and investigate before writing more events"
-        )
     try:
+        # Inserting first makes concurrent writers queue on the new row's key; only the
+        # winner then asks whether events exist without a head.
         with transaction.atomic():
             AuditHead.objects.create(pk=HEAD_ID, seq=0, hash=GENESIS_HASH)
+            if AuditEvent.objects.exists():
+                raise AuditHeadMissingError(
+                    "the audit chain's head row is missing: run 'akrites audit verify' and "
+                    "investigate before writing more events"
+                )
     except IntegrityError:
-        pass  # created concurrently
+        pass  # another writer created it
     return AuditHead.objects.select_for_update().get(pk=HEAD_ID)
 
 

@@ -257,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{'auto':>8} {'pair P':>7} {'pair R':>7}"
     )
     for size in sizes:
-        result = subprocess.run(  # noqa: S603 - runs this very script with our own arguments
+        result = subprocess.run(  # this very script, with our own arguments
             [sys.executable, __file__, "--single", str(size), "--seed", str(args.seed)],
             capture_output=True,
             text=True,

@@ -41,6 +41,7 @@ class Weights:
     release_reference: float = 0.5
     page_reference: float = 1.0
     more_references: float = 0.5  # all further shared links together, on top of the best one
+    second_fix_kind: float = 1.0  # a shared fix reference of a second kind (commit + issue)
     rarity_decay: float = 1.5  # weight lost per e-fold of cases already carrying the link
     fix_conflict: float = -4.0
     text_copy: float = 6.0  # a copy of a text of at least `text_full_size` shingles
@@ -216,7 +217,7 @@ def _references(
     out: list[Evidence],
 ) -> None:
     shared = [ref for ref in other.refs if ref.key in query.ref_keys]
-    found: list[tuple[float, EvidenceKind, str]] = []
+    found: list[tuple[float, EvidenceKind, str, RefKind]] = []
     seen: set[int] = set()
     for ref in shared:
         if ref.key in seen:
@@ -231,14 +232,26 @@ def _references(
         cases = frequency(ref.key)
         weight = _rarity(weights, base, cases)
         detail = f"same {ref.kind.value} {query.labels.name(ref.key)} (in {cases} case(s))"
-        found.append((weight, kind, detail))
+        found.append((weight, kind, detail, ref.kind))
     found.sort(key=lambda item: (-item[0], item[2]))
-    extra = weights.more_references  # further links mostly repeat what the first one says
-    for rank, (weight, kind, detail) in enumerate(found):
+    # Further links mostly repeat what the first one says (one release, one thread), except
+    # a second *kind* of fix reference: the same commit and the same issue (or pull request)
+    # are two records of the work, not one.
+    extra = weights.more_references
+    fix_kinds: set[RefKind] = set()
+    second_kind_counted = False
+    for rank, (weight, kind, detail, ref_kind) in enumerate(found):
+        is_fix = kind is EvidenceKind.FIX_REFERENCE
         adjusted = weight
-        if rank > 0:
+        new_kind = is_fix and bool(fix_kinds) and ref_kind not in fix_kinds
+        if rank > 0 and new_kind and not second_kind_counted:
+            adjusted = min(weight, weights.second_fix_kind)
+            second_kind_counted = True
+        elif rank > 0:
             adjusted = min(weight, extra)
             extra -= adjusted
+        if is_fix:
+            fix_kinds.add(ref_kind)
         out.append(Evidence(kind, round(adjusted, 3), detail))
     if query.commits and other.commits and query.commits.isdisjoint(other.commits):
         out.append(

@@ -343,3 +343,38 @@ def test_two_submitters_at_once_against_a_live_server_make_one_case(tmp_path: Pa
     db = sqlite3.connect(tmp_path / "akrites.sqlite3")
     assert db.execute("SELECT COUNT(*) FROM cases_case").fetchone() == (1,)
     assert db.execute("SELECT COUNT(*) FROM intake_report").fetchone() == (2,)
+
+
+@pytest.mark.parametrize("words", [["submit", "--help"], ["dedup", "--help"],
+                                   ["dedup", "cluster", "--help"]])
+def test_client_commands_have_help(words: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    from akrites.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(words)
+    assert exit_info.value.code == 0
+    assert "usage: akrites" in capsys.readouterr().out
+
+
+def test_submit_without_a_token_says_how_to_give_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from akrites.submit import submit_main
+
+    monkeypatch.delenv("AKRITES_TOKEN", raising=False)
+    (tmp_path / "r.json").write_text("{}")
+    assert submit_main([str(tmp_path / "r.json")]) == 2
+    assert "pass --token or set AKRITES_TOKEN" in capsys.readouterr().err
+
+
+def test_submit_to_an_unreachable_server_fails_cleanly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from akrites import submit
+
+    monkeypatch.setattr(submit, "MAX_ATTEMPTS", 1)
+    (tmp_path / "r.json").write_text("{}")
+    code = submit.submit_main([str(tmp_path / "r.json"), "--server",
+                               f"http://127.0.0.1:{_free_port()}", "--token", "akr_x"])
+    assert code == 2
+    assert "cannot reach" in capsys.readouterr().err

@@ -146,3 +146,22 @@ def test_no_candidate_means_a_new_case_with_no_evidence() -> None:
     assert result.case_id is None
     assert result.band is Band.NEW
     assert result.evidence == ()
+
+
+def test_a_second_kind_of_fix_reference_counts_but_repeated_links_do_not_add_up() -> None:
+    commit = f"{REPO}/commit/4f2a9c81d3e5b7a6c0f1e2d3c4b5a69788796a5b"
+    pages = tuple(f"https://lists.example.org/announce/{n}.html" for n in range(6))
+    links = (commit, f"{REPO}/issues/77", *pages)
+    engine = DedupEngine()
+    engine.add(make_report("a", text=XSS_LATER, references=links), "case-a")  # type: ignore[arg-type]
+    result = engine.match(make_report("b", text=SQLI_LIKE, references=links))
+    fixes = sorted(
+        (e.weight for e in result.evidence if e.kind is EvidenceKind.FIX_REFERENCE), reverse=True
+    )
+    weights = DedupEngine().config.weights
+    assert fixes == [weights.fix_reference, weights.second_fix_kind]
+    pages_total = sum(e.weight for e in result.evidence if e.kind is EvidenceKind.REFERENCE)
+    assert pages_total <= weights.more_references
+
+
+SQLI_LIKE = "Widget's moderation preview renders comment bodies as HTML for administrators."

@@ -63,3 +63,61 @@ class Mutex(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CaseOrganisation(models.Model):
+    """An organisation invited to a case in a role. Removing it ends its people's access."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="organisations")
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="case_invitations"
+    )
+    role = models.CharField(max_length=16)
+    invited_by = models.ForeignKey(
+        "accounts.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    invited_at = models.DateTimeField()
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(
+                fields=("case", "organisation"),
+                condition=models.Q(removed_at__isnull=True),
+                name="one_live_invitation_per_org",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} in {self.case_id} as {self.role}"
+
+
+class CaseParticipant(models.Model):
+    """A person read in to a case. Access lasts while ``removed_at`` is empty."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="participants")
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="case_participations"
+    )
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    role = models.CharField(max_length=16)
+    added_by = models.ForeignKey(
+        "accounts.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField()
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(
+                fields=("case", "user"),
+                condition=models.Q(removed_at__isnull=True),
+                name="one_live_participation_per_user",
+            ),
+        )
+        indexes = (models.Index(fields=("user", "removed_at"), name="participant_user_live"),)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.case_id} as {self.role}"

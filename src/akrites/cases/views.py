@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from akrites.accounts.auth import actor_from_request
-from akrites.cases import selectors
+from akrites.accounts.models import Organisation, User
+from akrites.cases import selectors, services
+from akrites.cases.models import CaseOrganisation
+from akrites.domain.errors import AkritesError, Conflict, InvalidInput, NotFound
+from akrites.domain.participation import CaseRole
 from akrites.domain.lifecycle import CaseState
 from akrites.domain.permissions import Permission
-from akrites.domain.policy import authorize
+from akrites.domain.policy import OrgId, OrgResource, authorize
 from akrites.web.access import requires
 
 
@@ -25,19 +30,129 @@ def case_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(state=state)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     rows = [{"case": c, "title": selectors.case_title(c)} for c in page]
-    return render(request, "cases/list.html", {
-        "page": page, "rows": rows, "state": state, "states": [s.value for s in CaseState],
-    })
+    return render(
+        request,
+        "cases/list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "state": state,
+            "states": [s.value for s in CaseState],
+        },
+    )
 
 
 @requires(Permission.CASE_READ)
 @require_GET
 def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     actor = actor_from_request(request)
-    case = selectors.case_get(actor=actor, number=number)
-    return render(request, "cases/detail.html", {
+    case = selectors.case_open(actor=actor, number=number)
+    coordinating = bool(authorize(actor, Permission.CASE_COORDINATE))
+    ctx: dict[str, object] = {
         "case": case,
         "title": selectors.case_title(case),
-        "finders": selectors.case_finders(case),
-        "can_triage": bool(authorize(actor, Permission.CASE_TRIAGE)),
-    })
+        "coordinating": coordinating,
+        "my_role": case.participants.filter(user_id=actor.user_id, removed_at__isnull=True)
+        .values_list("role", flat=True)
+        .first(),
+    }
+    if authorize(actor, Permission.REPORT_READ):
+        ctx["finders"] = selectors.case_finders(case)
+    if coordinating:
+        ctx["invitations"] = case.organisations.filter(removed_at__isnull=True).select_related(
+            "organisation"
+        )
+        ctx["access"] = selectors.case_access(actor=actor, case=case)
+        ctx["organisations"] = Organisation.objects.exclude(
+            pk__in=[i.organisation_id for i in ctx["invitations"]]
+        )  # type: ignore[attr-defined]
+        ctx["roles"] = [r.value for r in CaseRole]
+    return render(request, "cases/detail.html", ctx)
+
+
+def _form_error(request: HttpRequest, exc: AkritesError) -> None:
+    messages.error(request, exc.message)
+
+
+@requires(Permission.CASE_COORDINATE)
+@require_POST
+def case_invite(request: HttpRequest, number: str) -> HttpResponse:
+    actor = actor_from_request(request)
+    case = selectors.case_get(actor=actor, number=number)
+    org = Organisation.objects.filter(pk=request.POST.get("organisation") or 0).first()
+    try:
+        if org is None:
+            raise InvalidInput("choose an organisation", field="organisation")
+        services.case_invite_organisation(
+            actor=actor, case=case, organisation=org, role=request.POST.get("role", "")
+        )
+        messages.success(request, f"{org.name} invited.")
+    except (InvalidInput, Conflict) as exc:
+        _form_error(request, exc)
+    return HttpResponseRedirect(f"/cases/{case.number}/")
+
+
+@requires(Permission.CASE_COORDINATE)
+@require_POST
+def case_uninvite(request: HttpRequest, number: str, org_id: int) -> HttpResponse:
+    actor = actor_from_request(request)
+    case = selectors.case_get(actor=actor, number=number)
+    org = Organisation.objects.filter(pk=org_id).first()
+    try:
+        if org is None:
+            raise NotFound("no such organisation")
+        services.case_remove_organisation(actor=actor, case=case, organisation=org)
+        messages.success(request, f"{org.name} removed; its people lost access.")
+    except NotFound as exc:
+        _form_error(request, exc)
+    return HttpResponseRedirect(f"/cases/{case.number}/")
+
+
+@requires(Permission.MEMBER_READ)
+@require_http_methods(["GET", "POST"])
+def organisation_cases(request: HttpRequest) -> HttpResponse:
+    """For an organisation's administrator: the cases it is invited to, and who is read in."""
+    actor = actor_from_request(request)
+    org_id = int(actor.org_id or 0)
+    is_admin = bool(authorize(actor, Permission.MEMBER_MANAGE, OrgResource(OrgId(org_id))))
+    if request.method == "POST" and is_admin:
+        invitation = (
+            CaseOrganisation.objects.filter(
+                pk=request.POST.get("invitation") or 0,
+                organisation_id=org_id,
+                removed_at__isnull=True,
+            )
+            .select_related("case")
+            .first()
+        )
+        member = User.objects.filter(
+            pk=request.POST.get("user") or 0, organisation_id=org_id
+        ).first()
+        try:
+            if invitation is None or member is None:
+                raise NotFound("no such invitation or member")
+            if request.POST.get("action") == "remove":
+                services.case_remove_participant(actor=actor, case=invitation.case, user=member)
+                messages.success(request, f"{member.email} no longer has access.")
+            else:
+                services.case_read_in(actor=actor, case=invitation.case, user=member)
+                messages.success(request, f"{member.email} is read in to {invitation.case.number}.")
+        except (InvalidInput, Conflict, NotFound) as exc:
+            _form_error(request, exc)
+        return HttpResponseRedirect("/organisation/cases/")
+    invitations = CaseOrganisation.objects.filter(
+        organisation_id=org_id, removed_at__isnull=True
+    ).select_related("case")
+    rows = []
+    for inv in invitations:
+        people = {p.user_id for p in inv.case.participants.filter(removed_at__isnull=True)}
+        rows.append({"invitation": inv, "read_in": people})
+    return render(
+        request,
+        "cases/organisation_cases.html",
+        {
+            "rows": rows,
+            "is_admin": is_admin,
+            "members": User.objects.filter(organisation_id=org_id, is_active=True),
+        },
+    )

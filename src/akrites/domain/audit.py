@@ -44,6 +44,11 @@ class AuditAction(StrEnum):
     SUGGESTION_REJECTED = "suggestion.rejected"
     ATTACHMENT_ADDED = "attachment.added"
     ATTACHMENT_DOWNLOADED = "attachment.downloaded"
+    CASE_VIEWED = "case.viewed"
+    CASE_ORG_INVITED = "case.organisation_invited"
+    CASE_ORG_REMOVED = "case.organisation_removed"
+    CASE_PARTICIPANT_ADDED = "case.participant_added"
+    CASE_PARTICIPANT_REMOVED = "case.participant_removed"
 
 
 @dataclass(frozen=True, slots=True)

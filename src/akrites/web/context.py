@@ -19,6 +19,7 @@ _NAV: tuple[tuple[str, str, Permission], ...] = (
     ("Components", "/components/", Permission.COMPONENT_READ),
     ("Organisations", "/organisations/", Permission.ORGANISATION_LIST),
     ("My organisation", "/organisation/", Permission.MEMBER_READ),
+    ("Case invitations", "/organisation/cases/", Permission.MEMBER_MANAGE),
     ("API tokens", "/account/tokens/", Permission.TOKEN_MANAGE),
     ("Audit log", "/audit/", Permission.AUDIT_READ),
 )

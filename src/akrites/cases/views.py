@@ -13,8 +13,8 @@ from akrites.accounts.models import Organisation, User
 from akrites.cases import selectors, services
 from akrites.cases.models import CaseOrganisation
 from akrites.domain.errors import AkritesError, Conflict, InvalidInput, NotFound
-from akrites.domain.participation import CaseRole
 from akrites.domain.lifecycle import CaseState
+from akrites.domain.participation import CaseRole
 from akrites.domain.permissions import Permission
 from akrites.domain.policy import OrgId, OrgResource, authorize
 from akrites.web.access import requires
@@ -80,9 +80,10 @@ def case_invite(request: HttpRequest, number: str) -> HttpResponse:
     actor = actor_from_request(request)
     case = selectors.case_get(actor=actor, number=number)
     org = Organisation.objects.filter(pk=request.POST.get("organisation") or 0).first()
+    if org is None:
+        messages.error(request, "Choose an organisation.")
+        return HttpResponseRedirect(f"/cases/{case.number}/")
     try:
-        if org is None:
-            raise InvalidInput("choose an organisation", field="organisation")
         services.case_invite_organisation(
             actor=actor, case=case, organisation=org, role=request.POST.get("role", "")
         )
@@ -98,9 +99,9 @@ def case_uninvite(request: HttpRequest, number: str, org_id: int) -> HttpRespons
     actor = actor_from_request(request)
     case = selectors.case_get(actor=actor, number=number)
     org = Organisation.objects.filter(pk=org_id).first()
+    if org is None:
+        raise NotFound("no such organisation")
     try:
-        if org is None:
-            raise NotFound("no such organisation")
         services.case_remove_organisation(actor=actor, case=case, organisation=org)
         messages.success(request, f"{org.name} removed; its people lost access.")
     except NotFound as exc:
@@ -128,9 +129,9 @@ def organisation_cases(request: HttpRequest) -> HttpResponse:
         member = User.objects.filter(
             pk=request.POST.get("user") or 0, organisation_id=org_id
         ).first()
+        if invitation is None or member is None:
+            raise NotFound("no such invitation or member")
         try:
-            if invitation is None or member is None:
-                raise NotFound("no such invitation or member")
             if request.POST.get("action") == "remove":
                 services.case_remove_participant(actor=actor, case=invitation.case, user=member)
                 messages.success(request, f"{member.email} no longer has access.")

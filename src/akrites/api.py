@@ -18,6 +18,7 @@ from akrites.accounts.api import router as accounts_router
 from akrites.accounts.auth import actor_for_user
 from akrites.accounts.services import token_authenticate
 from akrites.audit.api import router as audit_router
+from akrites.cases.keys import KeyDestroyedError
 from akrites.domain.errors import AkritesError, RateLimited
 from akrites.intake.api import router as intake_router
 from akrites.registry.api import router as registry_router
@@ -112,6 +113,15 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _error("http_error", str(exc), exc.status_code)
+
+
+@api.exception_handler(KeyDestroyedError)
+def _destroyed(request: HttpRequest, exc: KeyDestroyedError) -> HttpResponse:
+    return _error(
+        "content_destroyed",
+        "the key of this case was destroyed: its content cannot be read any more",
+        410,
+    )
 
 
 @api.exception_handler(RequestDataTooBig)

@@ -263,6 +263,67 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_keys_rotate(args: argparse.Namespace) -> int:
+    _django()
+    from django.db import transaction
+
+    from akrites.audit.services import audit_record
+    from akrites.cases.keys import keys_rotate
+    from akrites.crypto.sealing import master_key
+    from akrites.domain.audit import AuditAction
+    from akrites.domain.policy import SYSTEM
+
+    result = keys_rotate()
+    with transaction.atomic():
+        audit_record(
+            actor=SYSTEM,
+            action=AuditAction.KEYS_ROTATED,
+            target_type="master-key",
+            target_id=master_key().key_id,
+            data={"rewrapped": result.rewrapped, "already_current": result.already_current},
+        )
+    print(
+        f"re-wrapped {result.rewrapped} key(s) with master key {master_key().key_id}; "
+        f"{result.already_current} already current; {result.destroyed} destroyed case key(s) "
+        "skipped. Former master keys may now be removed from AKRITES_MASTER_KEY_PREVIOUS."
+    )
+    return 0
+
+
+def cmd_keys_destroy(args: argparse.Namespace) -> int:
+    _django()
+    from django.db import transaction
+
+    from akrites.audit.services import audit_record
+    from akrites.cases.keys import case_key_destroy
+    from akrites.cases.models import Case
+    from akrites.domain.audit import AuditAction
+    from akrites.domain.errors import NotFound
+    from akrites.domain.policy import SYSTEM
+
+    case = Case.objects.filter(number=args.case).first()
+    if case is None:
+        raise NotFound(f"no case {args.case}")
+    if not args.yes:
+        print(
+            f"this makes every report, message and attachment of {case.number} unreadable "
+            "forever; run again with --yes to do it",
+            file=sys.stderr,
+        )
+        return 1
+    with transaction.atomic():
+        case_key_destroy(case)
+        audit_record(
+            actor=SYSTEM,
+            action=AuditAction.CASE_KEY_DESTROYED,
+            target_type="case",
+            target_id=case.number,
+            data={},
+        )
+    print(f"the key of {case.number} is destroyed; its sealed content can no longer be read")
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     _django(migrate=False)
     from django.conf import settings
@@ -456,9 +517,31 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (every command,
         audit_sub,
     )
 
+    keys = add("keys", lambda a: 2, "Encryption keys.")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    add(
+        "rotate",
+        cmd_keys_rotate,
+        "Re-wrap every case key with the current master key "
+        "(set AKRITES_MASTER_KEY to the new key and AKRITES_MASTER_KEY_PREVIOUS to the old).",
+        keys_sub,
+    )
+    p = add(
+        "destroy",
+        cmd_keys_destroy,
+        "Destroy one case's key: its content becomes unreadable for good.",
+        keys_sub,
+    )
+    p.add_argument("--case", required=True, help="case number, e.g. AK-2026-0042")
+    p.add_argument("--yes", action="store_true", help="confirm")
+
     add("check", cmd_check, "Check configuration, database and migrations.")
-    p = add("docs", cmd_docs, "Regenerate the generated docs (permissions, lifecycle, embargo, "
-            "TLP, report schema, README configuration table) from the code.")
+    p = add(
+        "docs",
+        cmd_docs,
+        "Regenerate the generated docs (permissions, lifecycle, embargo, "
+        "TLP, report schema, README configuration table) from the code.",
+    )
     p.add_argument("--out", default="docs", help="folder (default docs)")
     p.add_argument(
         "--readme",

@@ -63,6 +63,12 @@ VARIABLES: tuple[Variable, ...] = (
         "production (or `AKRITES_MASTER_KEY_FILE`). Losing it loses all sealed data.",
     ),
     Variable(
+        "AKRITES_MASTER_KEY_PREVIOUS",
+        "(empty)",
+        "Former master keys, comma-separated, still accepted for unwrapping until "
+        "`akrites keys rotate` has re-wrapped every key with the current one.",
+    ),
+    Variable(
         "AKRITES_MASTER_KEY_FILE",
         "`<data dir>/master.key`",
         "File holding the master key, if not given in `AKRITES_MASTER_KEY`.",
@@ -175,6 +181,7 @@ class Settings:
     token_max_days: int
     log_level: str
     master_key: str
+    master_key_previous: tuple[str, ...]
     master_key_file: Path
     intake_per_minute: int
     intake_per_day: int
@@ -281,6 +288,9 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         token_max_days=token_max,
         log_level=env.get("AKRITES_LOG_LEVEL", "INFO").upper(),
         master_key=master_key,
+        master_key_previous=tuple(
+            k.strip() for k in env.get("AKRITES_MASTER_KEY_PREVIOUS", "").split(",") if k.strip()
+        ),
         master_key_file=master_key_file,
         intake_per_minute=_int(env, "AKRITES_INTAKE_PER_MINUTE", 600, minimum=1),
         intake_per_day=_int(env, "AKRITES_INTAKE_PER_DAY", 50000, minimum=1),

@@ -35,7 +35,7 @@ COMMANDS = [
     ["audit"],
     ["audit", "verify"],
     ["check"],
-    ["docs"],
+    ["docs"], ["keys"], ["keys", "rotate"], ["keys", "destroy"],
 ]
 
 

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from akrites.cases.models import Case, CaseKey
-from akrites.crypto.sealing import SealingError, master_key, new_data_key, open_sealed, seal
+from akrites.cases.models import Case, CaseKey, WrappedKey
+from akrites.crypto.sealing import (
+    SealingError,
+    master_for,
+    master_key,
+    new_data_key,
+    open_sealed,
+    seal,
+)
 
 
 class KeyDestroyedError(SealingError):
@@ -30,7 +42,80 @@ def case_data_key(case: Case) -> bytes:
     key = CaseKey.objects.filter(case=case).first()
     if key is None or key.wrapped is None:
         raise KeyDestroyedError(f"the key of case {case.number} was destroyed")
-    return master_key().unwrap(bytes(key.wrapped), label=_label(case))
+    return master_for(key.master_key_id).unwrap(bytes(key.wrapped), label=_label(case))
+
+
+@dataclass(frozen=True, slots=True)
+class IndexKeyring:
+    """Keys for keyed hashes (lookups without plaintext). Stable across master-key rotation."""
+
+    key: bytes
+
+    def index_key(self, purpose: str) -> bytes:
+        return hmac.new(self.key, f"akrites-index:{purpose}".encode(), hashlib.sha256).digest()
+
+
+_index_cache: dict[str, IndexKeyring] = {}
+
+
+def index_keyring() -> IndexKeyring:
+    """The platform's index key, created (wrapped by the master key) on first use."""
+    cached = _index_cache.get("index")
+    if cached is not None:
+        return cached
+    row = WrappedKey.objects.filter(name="index").first()
+    if row is None:
+        master = master_key()
+        try:
+            with transaction.atomic():
+                WrappedKey.objects.create(
+                    name="index",
+                    master_key_id=master.key_id,
+                    wrapped=master.wrap(new_data_key(), label="index"),
+                )
+        except IntegrityError:
+            pass  # created concurrently
+        row = WrappedKey.objects.get(name="index")
+    keyring = IndexKeyring(master_for(row.master_key_id).unwrap(bytes(row.wrapped), label="index"))
+    _index_cache["index"] = keyring
+    return keyring
+
+
+@dataclass(frozen=True, slots=True)
+class RotationResult:
+    rewrapped: int
+    already_current: int
+    destroyed: int
+
+
+def keys_rotate() -> RotationResult:
+    """Re-wrap every case key and platform key with the current master key."""
+    current = master_key()
+    rewrapped = current_count = destroyed = 0
+    with transaction.atomic():
+        for key in CaseKey.objects.select_for_update().select_related("case"):
+            if key.wrapped is None:
+                destroyed += 1
+                continue
+            if key.master_key_id == current.key_id:
+                current_count += 1
+                continue
+            label = _label(key.case)
+            data_key = master_for(key.master_key_id).unwrap(bytes(key.wrapped), label=label)
+            key.wrapped = current.wrap(data_key, label=label)
+            key.master_key_id = current.key_id
+            key.save(update_fields=["wrapped", "master_key_id"])
+            rewrapped += 1
+        for row in WrappedKey.objects.select_for_update():
+            if row.master_key_id == current.key_id:
+                current_count += 1
+                continue
+            secret = master_for(row.master_key_id).unwrap(bytes(row.wrapped), label=row.name)
+            row.wrapped = current.wrap(secret, label=row.name)
+            row.master_key_id = current.key_id
+            row.save(update_fields=["wrapped", "master_key_id"])
+            rewrapped += 1
+    return RotationResult(rewrapped=rewrapped, already_current=current_count, destroyed=destroyed)
 
 
 def case_key_destroy(case: Case) -> None:

@@ -121,3 +121,16 @@ class CaseParticipant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} in {self.case_id} as {self.role}"
+
+
+class WrappedKey(models.Model):
+    """Platform keys that are not per case (e.g. the search/lookup index key), wrapped by the
+    master key like case keys, so they survive master-key rotation unchanged."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    wrapped = models.BinaryField()
+    master_key_id = models.CharField(max_length=16)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name

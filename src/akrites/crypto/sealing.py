@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -75,9 +76,14 @@ def open_sealed(data_key: bytes, sealed: bytes, *, context: str) -> bytes:
     return _open(data_key, bytes(sealed), context.encode())
 
 
-def keyed_hash(master: MasterKey, purpose: str, value: str) -> str:
-    """A stable, non-reversible token for ``value`` (without the master key)."""
-    return hmac.new(master.index_key(purpose), value.encode("utf-8"), hashlib.sha256).hexdigest()
+class IndexKeySource(Protocol):
+    def index_key(self, purpose: str) -> bytes: ...
+
+
+def keyed_hash(keys: IndexKeySource, purpose: str, value: str) -> str:
+    """A stable, non-reversible token for ``value`` (without the key). Pass the platform's
+    index keyring (``akrites.cases.keys.index_keyring()``), which survives key rotation."""
+    return hmac.new(keys.index_key(purpose), value.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def parse_master_key(text: str, *, source: str) -> MasterKey:
@@ -110,9 +116,35 @@ def load_or_create_key_file(path: Path) -> MasterKey:
 
 @cache
 def master_key() -> MasterKey:
+    """The current master key: new data keys are wrapped with it."""
     from django.conf import settings
 
     cfg = settings.AKRITES
     if cfg.master_key:
         return parse_master_key(cfg.master_key, source="AKRITES_MASTER_KEY")
     return load_or_create_key_file(cfg.master_key_file)
+
+
+@cache
+def master_keyring() -> dict[str, MasterKey]:
+    """Every master key that may still unwrap something: the current one and the previous
+    ones (``AKRITES_MASTER_KEY_PREVIOUS``, comma-separated) until ``akrites keys rotate``
+    has re-wrapped everything."""
+    from django.conf import settings
+
+    current = master_key()
+    ring = {current.key_id: current}
+    for position, text in enumerate(settings.AKRITES.master_key_previous):
+        key = parse_master_key(text, source=f"AKRITES_MASTER_KEY_PREVIOUS[{position}]")
+        ring.setdefault(key.key_id, key)
+    return ring
+
+
+def master_for(key_id: str) -> MasterKey:
+    ring = master_keyring()
+    if key_id not in ring:
+        raise SealingError(
+            f"no master key with id {key_id}: add the key that wrapped this data to "
+            "AKRITES_MASTER_KEY_PREVIOUS"
+        )
+    return ring[key_id]

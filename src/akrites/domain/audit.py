@@ -45,6 +45,8 @@ class AuditAction(StrEnum):
     ATTACHMENT_ADDED = "attachment.added"
     ATTACHMENT_DOWNLOADED = "attachment.downloaded"
     CASE_VIEWED = "case.viewed"
+    KEYS_ROTATED = "keys.rotated"
+    CASE_KEY_DESTROYED = "case.key_destroyed"
     CASE_ORG_INVITED = "case.organisation_invited"
     CASE_ORG_REMOVED = "case.organisation_removed"
     CASE_PARTICIPANT_ADDED = "case.participant_added"

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from akrites.accounts.models import Organisation, User
 from akrites.audit.services import audit_record_many
-from akrites.cases.keys import case_data_key, seal_for_case
+from akrites.cases.keys import case_data_key, index_keyring, seal_for_case
 from akrites.cases.models import Case, CaseCounter, CaseKey
 from akrites.crypto.sealing import keyed_hash, master_key, new_data_key
 from akrites.domain.audit import AuditAction
@@ -89,7 +89,7 @@ def new_tracking_id() -> str:
 
 
 def _hashes(org: Organisation, draft: ReportDraft, key: str | None) -> tuple[str, str | None, str]:
-    master = master_key()
+    master = index_keyring()
     ref = (
         keyed_hash(master, "reporter-ref", f"{org.pk}:{draft.reporter_ref}")
         if draft.reporter_ref

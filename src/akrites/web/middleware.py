@@ -10,6 +10,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from akrites.cases.keys import KeyDestroyedError
 from akrites.domain.errors import AkritesError, Forbidden, NotFound
 from akrites.web.access import access_of
 
@@ -65,6 +66,17 @@ class AccessDeclarationMiddleware:
         )
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, KeyDestroyedError):
+            return render(
+                request,
+                "web/error.html",
+                {
+                    "title": "Content destroyed",
+                    "message": "The key of this case was destroyed: its content cannot be read "
+                    "by anyone any more.",
+                },
+                status=410,
+            )
         if not isinstance(exception, AkritesError):
             return None
         if isinstance(exception, NotFound):

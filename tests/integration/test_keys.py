@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 def _clear_key_caches() -> None:
     sealing.master_key.cache_clear()
     sealing.master_keyring.cache_clear()
-    keys._index_cache.clear()  # noqa: SLF001  (tests switch keys under a running process)
+    keys._index_cache.clear()
 
 
 @pytest.fixture(autouse=True)

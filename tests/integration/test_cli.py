@@ -343,6 +343,13 @@ def test_two_submitters_at_once_against_a_live_server_make_one_case(tmp_path: Pa
     db = sqlite3.connect(tmp_path / "akrites.sqlite3")
     assert db.execute("SELECT COUNT(*) FROM cases_case").fetchone() == (1,)
     assert db.execute("SELECT COUNT(*) FROM intake_report").fetchone() == (2,)
+    db.close()
+    # The raw database files hold no plaintext of the embargoed report.
+    for name in ("akrites.sqlite3", "akrites.sqlite3-wal"):
+        raw = (tmp_path / name).read_bytes() if (tmp_path / name).exists() else b""
+        for secret in (b"chunked decoder", b"decode_chunked", b"pkg:cargo/hyper",
+                       b"0123456789abcdef0123456789abcdef01234567"):
+            assert secret not in raw, (name, secret)
 
 
 @pytest.mark.parametrize("words", [["submit", "--help"], ["dedup", "--help"],

@@ -269,15 +269,15 @@ def _deduplicate(
     last = counter.last
     for item in pending:
         report = engine_report(item.draft, report_id=item.tracking_id, submitter=str(org.pk))
-        match = session.engine.match(report)
-        item.match = match
-        if match.band is Band.AUTO and match.case_id is not None:
-            item.case_number = str(match.case_id)
-        else:
+        # One extraction per report: the engine matches and files it in one step, using
+        # the next case number if the report opens a case.
+        candidate = f"AK-{now.year}-{last + 1:04d}"
+        ingested = session.engine.ingest(report, new_case_id=CaseId(candidate))
+        item.match = ingested.match
+        item.case_number = str(ingested.case_id)
+        if item.case_number == candidate:
             last += 1
             item.opens_case = True
-            item.case_number = f"AK-{now.year}-{last:04d}"
-        session.engine.add(report, CaseId(item.case_number))
     if last != counter.last:
         CaseCounter.objects.filter(pk=counter.pk).update(last=last)
 

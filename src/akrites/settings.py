@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "akrites.registry",
     "akrites.cases",
     "akrites.intake",
+    "akrites.messaging",
 ]
 
 MIDDLEWARE = [

@@ -43,7 +43,9 @@ def test_single_report_gets_a_receipt_and_a_case(reporter) -> None:  # type: ign
     assert AuditEvent.objects.filter(
         action="report.received", target_id=body["tracking_id"]
     ).exists()
-    assert AuditEvent.objects.filter(action="case.opened", target_id=body["case"]).exists()
+    event = AuditEvent.objects.get(action="report.received", target_id=body["tracking_id"])
+    assert event.data["case"] == body["case"]
+    assert event.data["opened_case"] is True
 
 
 def test_nothing_is_stored_in_plaintext(reporter) -> None:  # type: ignore[no-untyped-def]

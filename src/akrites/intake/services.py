@@ -388,13 +388,11 @@ def _persist(
 def _audit_entries(
     pending: list[_Pending], rows: dict[int, Report]
 ) -> list[tuple[AuditAction, str, object, dict[str, Any]]]:
+    """One event per report; it says whether the report opened its case (bulk intake
+    writes thousands of these, so the case's opening is not a second event)."""
     entries: list[tuple[AuditAction, str, object, dict[str, Any]]] = []
     for item in pending:
         row = rows[item.index]
-        if item.opens_case:
-            entries.append(
-                (AuditAction.CASE_OPENED, "case", row.case.number, {"report": row.tracking_id})
-            )
         match = item.match
         entries.append(
             (
@@ -403,6 +401,7 @@ def _audit_entries(
                 row.tracking_id,
                 {
                     "case": row.case.number,
+                    "opened_case": item.opens_case,
                     "band": match.band.value if match else "new",
                     "score": match.score if match else 0.0,
                     "joined_by": row.joined_by,

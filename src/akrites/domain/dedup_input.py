@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from akrites.domain.dedup.model import (
     AffectedPackage,
     EventKind,
@@ -13,7 +16,7 @@ from akrites.domain.dedup.model import (
 )
 from akrites.domain.intake.model import RangeKind as IntakeRangeKind
 from akrites.domain.intake.model import ReportDraft
-from akrites.domain.purl import parse_purl
+from akrites.domain.purl import ecosystem_for_purl, parse_purl
 
 # purl types whose ecosystem names a package "namespace/name" (OSV convention).
 _SLASH_JOINED = frozenset({"npm", "golang", "composer", "github", "swift"})
@@ -100,5 +103,59 @@ def engine_report(draft: ReportDraft, *, report_id: str, submitter: str = "") ->
         cwes=draft.cwes,
         references=tuple(r.url for r in draft.references),
         aliases=draft.aliases,
+        submitter=submitter,
+    )
+
+
+def engine_report_from_document(
+    doc: Mapping[str, Any], *, report_id: str, submitter: str = ""
+) -> Report:
+    """``engine_report`` for a stored, already validated report document (the canonical
+    JSON written at intake). Skips validation: used when replaying the index."""
+    packages = []
+    for affected in doc.get("affected", []):
+        purl = str(affected["purl"])
+        ranges: list[VersionRange] = []
+        versions = [str(v) for v in affected.get("versions", [])]
+        for r in affected.get("ranges", []):
+            if r.get("type") == "vers":
+                converted, exact = vers_to_range(str(r.get("vers", "")))
+                if converted is not None:
+                    ranges.append(converted)
+                versions.extend(exact)
+                continue
+            events = tuple(
+                RangeEvent(EventKind(kind), str(version))
+                for event in r.get("events", [])
+                for kind, version in event.items()
+            )
+            ranges.append(
+                VersionRange(
+                    kind=RangeKind(r["type"]), events=events, repo=str(r.get("repo") or "")
+                )
+            )
+        packages.append(
+            AffectedPackage(
+                ecosystem=str(ecosystem_for_purl(parse_purl(purl))),
+                name=osv_package_name(purl),
+                ranges=tuple(ranges),
+                versions=tuple(versions),
+            )
+        )
+    where = " ".join(
+        part
+        for loc in doc.get("locations", [])
+        for part in (loc.get("file", ""), loc.get("function", ""))
+        if part
+    )
+    text = "\n\n".join(t for t in (doc.get("description", ""), doc.get("poc", ""), where) if t)
+    return Report(
+        id=ReportId(report_id),
+        packages=tuple(packages),
+        title=str(doc.get("title", "")),
+        text=text,
+        cwes=tuple(doc.get("cwes", [])),
+        references=tuple(str(r["url"]) for r in doc.get("references", [])),
+        aliases=tuple(doc.get("aliases", [])),
         submitter=submitter,
     )

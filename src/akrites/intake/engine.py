@@ -22,8 +22,7 @@ from akrites.cases.models import Mutex
 from akrites.domain.dedup import DedupEngine
 from akrites.domain.dedup.identity import AliasTable
 from akrites.domain.dedup.model import CaseId, Report, ReportId
-from akrites.domain.dedup_input import engine_report, osv_package_name
-from akrites.domain.intake import parse_report
+from akrites.domain.dedup_input import engine_report_from_document, osv_package_name
 from akrites.domain.purl import ecosystem_for_purl, parse_purl
 from akrites.intake.models import DedupLog, DedupOp
 from akrites.intake.models import Report as ReportRow
@@ -42,8 +41,11 @@ def report_payload(row: ReportRow) -> str:
 
 
 def engine_input(row: ReportRow) -> Report:
-    draft = parse_report(json.loads(report_payload(row)))
-    return engine_report(draft, report_id=row.tracking_id, submitter=str(row.organisation_id))
+    return engine_report_from_document(
+        json.loads(report_payload(row)),
+        report_id=row.tracking_id,
+        submitter=str(row.organisation_id),
+    )
 
 
 def _catch_up(engine: DedupEngine, seen: int) -> int:

@@ -74,3 +74,37 @@ def test_engine_report_carries_identity_text_and_references() -> None:
     assert "renderLabel" in report.text
     assert report.references == ("https://github.com/scope/widget/pull/12",)
     assert report.cwes == ("CWE-79",)
+
+
+def test_stored_documents_give_the_same_engine_input_as_drafts() -> None:
+    from akrites.domain.dedup_input import engine_report_from_document
+    from akrites.domain.intake import draft_to_json
+
+    draft = parse_report(
+        {
+            "schema_version": "1.0",
+            "title": "Heap overflow",
+            "description": "Overflow in decode.",
+            "affected": [
+                {
+                    "purl": "pkg:cargo/hyper",
+                    "ranges": [{"type": "vers", "vers": "vers:cargo/>=0.14.0|<0.14.28"}],
+                },
+                {
+                    "purl": "pkg:golang/golang.org/x/net",
+                    "ranges": [
+                        {"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "0.23.0"}]}
+                    ],
+                    "versions": ["0.22.0"],
+                },
+            ],
+            "cwes": ["CWE-122"],
+            "poc": "curl -H 'Transfer-Encoding: chunked'",
+            "references": [{"url": "https://github.com/hyperium/hyper/pull/3", "type": "fix"}],
+            "locations": [{"file": "src/proto/h1/decode.rs", "function": "decode_chunked"}],
+            "aliases": ["GHSA-xxxx-yyyy-zzzz"],
+        }
+    )
+    direct = engine_report(draft, report_id="AKR-9", submitter="3")
+    stored = engine_report_from_document(draft_to_json(draft), report_id="AKR-9", submitter="3")
+    assert stored == direct

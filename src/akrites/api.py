@@ -21,6 +21,7 @@ from akrites.audit.api import router as audit_router
 from akrites.cases.keys import KeyDestroyedError
 from akrites.domain.errors import AkritesError, RateLimited
 from akrites.intake.api import router as intake_router
+from akrites.messaging.api import router as messaging_router
 from akrites.registry.api import router as registry_router
 from akrites.web.access import access_of, public
 
@@ -58,6 +59,7 @@ api.add_router("/", accounts_router)
 api.add_router("/", registry_router)
 api.add_router("/", audit_router)
 api.add_router("/", intake_router)
+api.add_router("/", messaging_router)
 
 
 def _error(

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from akrites import api
 from akrites.accounts import views as accounts
@@ -42,6 +42,7 @@ urlpatterns = [
     path("reports/<str:tracking_id>/split/", intake.report_split, name="report-split"),
     path("cases/", cases.case_list, name="cases"),
     path("cases/<str:number>/", cases.case_detail, name="case"),
+    path("cases/<str:number>/messages/", include("akrites.messaging.urls")),
     path("cases/<str:number>/invite/", cases.case_invite, name="case-invite"),
     path("cases/<str:number>/organisations/<int:org_id>/remove/", cases.case_uninvite,
          name="case-uninvite"),

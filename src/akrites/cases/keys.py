@@ -119,7 +119,11 @@ def keys_rotate() -> RotationResult:
 
 
 def case_key_destroy(case: Case) -> None:
+    """Crypto-shred the case: drop its wrapped key and the derived search tokens."""
+    from akrites.messaging.models import SearchToken
+
     CaseKey.objects.filter(case=case).update(wrapped=None, destroyed_at=timezone.now())
+    SearchToken.objects.filter(message__thread__case=case).delete()
 
 
 def seal_for_case(case: Case, data_key: bytes, field: str, plaintext: str) -> bytes:

@@ -51,6 +51,14 @@ class AuditAction(StrEnum):
     CASE_ORG_REMOVED = "case.organisation_removed"
     CASE_PARTICIPANT_ADDED = "case.participant_added"
     CASE_PARTICIPANT_REMOVED = "case.participant_removed"
+    MESSAGE_THREAD_OPENED = "message.thread_opened"
+    MESSAGE_THREADS_LISTED = "message.threads_listed"
+    MESSAGE_THREAD_READ = "message.thread_read"
+    MESSAGE_POSTED = "message.posted"
+    MESSAGE_MARKED_READ = "message.marked_read"
+    MESSAGE_SEARCHED = "message.searched"
+    MESSAGE_ATTACHMENT_ADDED = "message.attachment_added"
+    MESSAGE_ATTACHMENT_DOWNLOADED = "message.attachment_downloaded"
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,7 @@ class Permission(StrEnum):
     CASE_COORDINATE = "cases:case:coordinate"
     CASE_FIX = "cases:case:fix"
     CASE_PUBLISH = "cases:case:publish"
+    CASE_MESSAGE = "cases:message:post"
 
 
 class Role(StrEnum):
@@ -80,6 +81,7 @@ _EVERYONE: tuple[Grant, ...] = (
     Grant(P.TOKEN_MANAGE),
     Grant(P.COMPONENT_READ),
 )
+_POST_AS_PARTICIPANT = Grant(P.CASE_MESSAGE, Scope.PARTICIPANT)
 
 ROLE_GRANTS: Mapping[Role, tuple[Grant, ...]] = {
     Role.ADMIN: (*_EVERYONE, Grant(P.MEMBER_MANAGE, Scope.OWN_ORG)),
@@ -103,6 +105,7 @@ ROLE_GRANTS: Mapping[Role, tuple[Grant, ...]] = {
         Grant(P.CASE_COORDINATE),
         Grant(P.CASE_FIX),
         Grant(P.CASE_PUBLISH),
+        Grant(P.CASE_MESSAGE),
     ),
     Role.ANALYST: (
         *_EVERYONE,
@@ -118,6 +121,7 @@ ROLE_GRANTS: Mapping[Role, tuple[Grant, ...]] = {
         Grant(P.REPORT_SUBMIT),
         Grant(P.REPORT_READ, Scope.OWN_ORG),
         Grant(P.CASE_READ, Scope.PARTICIPANT),
+        _POST_AS_PARTICIPANT,
     ),
     Role.MAINTAINER: (
         *_EVERYONE,
@@ -126,9 +130,10 @@ ROLE_GRANTS: Mapping[Role, tuple[Grant, ...]] = {
         Grant(P.CONTACT_MANAGE, Scope.OWN_ORG),
         Grant(P.CASE_READ, Scope.PARTICIPANT),
         Grant(P.CASE_FIX, Scope.PARTICIPANT),
+        _POST_AS_PARTICIPANT,
     ),
-    Role.VENDOR: (*_EVERYONE, Grant(P.CASE_READ, Scope.PARTICIPANT)),
-    Role.OPERATOR: (*_EVERYONE, Grant(P.CASE_READ, Scope.PARTICIPANT)),
+    Role.VENDOR: (*_EVERYONE, Grant(P.CASE_READ, Scope.PARTICIPANT), _POST_AS_PARTICIPANT),
+    Role.OPERATOR: (*_EVERYONE, Grant(P.CASE_READ, Scope.PARTICIPANT), _POST_AS_PARTICIPANT),
     Role.OBSERVER: (Grant(P.PROFILE_READ), Grant(P.COMPONENT_READ)),
 }
 

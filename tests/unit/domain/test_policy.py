@@ -65,6 +65,7 @@ EXPECTED: dict[Role, dict[Permission, Scope]] = {
         P.CASE_COORDINATE: Scope.ANY,
         P.CASE_FIX: Scope.ANY,
         P.CASE_PUBLISH: Scope.ANY,
+        P.CASE_MESSAGE: Scope.ANY,
     },
     Role.ANALYST: {
         P.PROFILE_READ: Scope.ANY,
@@ -87,6 +88,7 @@ EXPECTED: dict[Role, dict[Permission, Scope]] = {
         P.REPORT_SUBMIT: Scope.ANY,
         P.REPORT_READ: Scope.OWN_ORG,
         P.CASE_READ: Scope.PARTICIPANT,
+        P.CASE_MESSAGE: Scope.PARTICIPANT,
     },
     Role.MAINTAINER: {
         P.PROFILE_READ: Scope.ANY,
@@ -99,6 +101,7 @@ EXPECTED: dict[Role, dict[Permission, Scope]] = {
         P.CONTACT_MANAGE: Scope.OWN_ORG,
         P.CASE_READ: Scope.PARTICIPANT,
         P.CASE_FIX: Scope.PARTICIPANT,
+        P.CASE_MESSAGE: Scope.PARTICIPANT,
     },
     Role.VENDOR: {
         P.PROFILE_READ: Scope.ANY,
@@ -107,6 +110,7 @@ EXPECTED: dict[Role, dict[Permission, Scope]] = {
         P.TOKEN_MANAGE: Scope.ANY,
         P.COMPONENT_READ: Scope.ANY,
         P.CASE_READ: Scope.PARTICIPANT,
+        P.CASE_MESSAGE: Scope.PARTICIPANT,
     },
     Role.OPERATOR: {
         P.PROFILE_READ: Scope.ANY,
@@ -115,6 +119,7 @@ EXPECTED: dict[Role, dict[Permission, Scope]] = {
         P.TOKEN_MANAGE: Scope.ANY,
         P.COMPONENT_READ: Scope.ANY,
         P.CASE_READ: Scope.PARTICIPANT,
+        P.CASE_MESSAGE: Scope.PARTICIPANT,
     },
     Role.OBSERVER: {P.PROFILE_READ: Scope.ANY, P.COMPONENT_READ: Scope.ANY},
 }

@@ -17,6 +17,7 @@ from akrites.domain.lifecycle import CaseState
 from akrites.domain.participation import CaseRole
 from akrites.domain.permissions import Permission
 from akrites.domain.policy import OrgId, OrgResource, authorize
+from akrites.domain.tlp import DEFAULT_CASE_LABEL
 from akrites.web.access import requires
 
 
@@ -51,6 +52,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     ctx: dict[str, object] = {
         "case": case,
         "title": selectors.case_title(case),
+        "case_label": DEFAULT_CASE_LABEL,
         "coordinating": coordinating,
         "my_role": case.participants.filter(user_id=actor.user_id, removed_at__isnull=True)
         .values_list("role", flat=True)

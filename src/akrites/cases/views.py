@@ -111,7 +111,7 @@ def case_uninvite(request: HttpRequest, number: str, org_id: int) -> HttpRespons
     return HttpResponseRedirect(f"/cases/{case.number}/")
 
 
-@requires(Permission.MEMBER_READ)
+@requires(Permission.MEMBER_MANAGE)
 @require_http_methods(["GET", "POST"])
 def organisation_cases(request: HttpRequest) -> HttpResponse:
     """For an organisation's administrator: the cases it is invited to, and who is read in."""

@@ -171,6 +171,9 @@ def contact_add(
 def contact_remove(request: HttpRequest, component_id: int, contact_id: int) -> Status[None]:
     a = actor(request)
     component = selectors.component_get(actor=a, component_id=component_id)
+    # Decide access before existence, so a real contact id answers like a guessed one.
+    if not authorize(a, Permission.CONTACT_MANAGE, selectors.component_resource(component)):
+        raise NotFound("no such contact")
     if not component.contacts.filter(pk=contact_id).exists():
         raise NotFound("no such contact")
     services.contact_remove(actor=a, contact_id=contact_id)

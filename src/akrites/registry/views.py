@@ -154,6 +154,9 @@ def contact_add(request: HttpRequest, component_id: int) -> HttpResponse:
 def contact_remove(request: HttpRequest, component_id: int, contact_id: int) -> HttpResponse:
     actor = actor_from_request(request)
     component = selectors.component_get(actor=actor, component_id=component_id)
+    # Decide access before existence, so a real contact id answers like a guessed one.
+    if not authorize(actor, Permission.CONTACT_MANAGE, selectors.component_resource(component)):
+        raise NotFound("no such contact")
     if not component.contacts.filter(pk=contact_id).exists():
         raise NotFound("no such contact")
     services.contact_remove(actor=actor, contact_id=contact_id)

@@ -53,55 +53,23 @@ def audit_record(
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event. Must run inside ``transaction.atomic()`` with the change."""
-    if not transaction.get_connection().in_atomic_block:
-        raise AuditOutsideTransactionError(
-            "audit_record must be called inside the transaction of the change it records"
-        )
-    # Normalise through JSON so the hash is computed over exactly what is stored.
-    payload: dict[str, Any] = json.loads(canonical_json(data or {}))
-    head = _locked_head()
-    seq = head.seq + 1
-    occurred_at = timezone.now()
-    user_id = int(actor.user_id) if actor and actor.user_id is not None else None
-    org_id = int(actor.org_id) if actor and actor.org_id is not None else None
-    digest = entry_hash(
-        seq=seq,
-        occurred_at=occurred_at,
-        actor_user_id=user_id,
-        actor_org_id=org_id,
-        action=action.value,
-        target_type=target_type,
-        target_id=str(target_id),
-        data=payload,
-        prev_hash=head.hash,
+    (event,) = audit_record_many(
+        actor=actor, entries=[(action, target_type, target_id, data or {})]
     )
-    event = AuditEvent(
-        seq=seq,
-        occurred_at=occurred_at,
-        actor_user_id=user_id,
-        actor_org_id=org_id,
-        action=action.value,
-        target_type=target_type,
-        target_id=str(target_id),
-        data=payload,
-        prev_hash=head.hash,
-        hash=digest,
-    )
-    event.save()
-    AuditHead.objects.filter(pk=HEAD_ID).update(seq=seq, hash=digest)
     return event
 
 
 def audit_record_many(
     *, actor: Actor | None, entries: list[tuple[AuditAction, str, object, dict[str, Any]]]
-) -> None:
-    """Append several events at once (bulk intake): one head lock, one insert."""
-    if not entries:
-        return
+) -> list[AuditEvent]:
+    """Append events in order (one head lock, one insert). Must run inside
+    ``transaction.atomic()`` with the change they record."""
     if not transaction.get_connection().in_atomic_block:
         raise AuditOutsideTransactionError(
-            "audit_record_many must be called inside the transaction of the change it records"
+            "audit records must be written inside the transaction of the change they record"
         )
+    if not entries:
+        return []
     head = _locked_head()
     seq, prev = head.seq, head.hash
     user_id = int(actor.user_id) if actor and actor.user_id is not None else None
@@ -110,6 +78,7 @@ def audit_record_many(
     for action, target_type, target_id, data in entries:
         seq += 1
         occurred_at = timezone.now()
+        # Normalise through JSON so the hash is computed over exactly what is stored.
         payload: dict[str, Any] = json.loads(canonical_json(data))
         digest = entry_hash(
             seq=seq,
@@ -139,3 +108,4 @@ def audit_record_many(
         prev = digest
     AuditEvent.objects.bulk_create(rows, batch_size=1000)
     AuditHead.objects.filter(pk=HEAD_ID).update(seq=seq, hash=prev)
+    return rows

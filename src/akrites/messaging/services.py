@@ -23,6 +23,7 @@ from akrites.domain.errors import Forbidden, InvalidInput, NotFound
 from akrites.domain.permissions import Permission
 from akrites.domain.policy import Actor, require
 from akrites.domain.tlp import Tlp, label_content, parse
+from akrites.jobs import enqueue_after_commit
 from akrites.messaging import selectors
 from akrites.messaging.models import (
     Message,
@@ -35,6 +36,7 @@ from akrites.messaging.models import (
 )
 from akrites.messaging.search import index_tokens
 from akrites.messaging.signals import message_posted
+from akrites.notifications.tasks import notify_new_message
 
 MAX_BODY_CHARS = 50_000
 MAX_ATTACHMENTS = 10
@@ -212,6 +214,8 @@ def message_post(
             },
         )
         transaction.on_commit(partial(_announce, case, message))
+        # Queued in this transaction: it exists exactly when the message does.
+        enqueue_after_commit(notify_new_message, case.number, message.pk, actor.user_id)
     return message
 
 

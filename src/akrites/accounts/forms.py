@@ -38,3 +38,8 @@ class TokenForm(forms.Form):
 class PasswordForm(forms.Form):
     current = forms.CharField(widget=forms.PasswordInput, strip=False, max_length=512)
     new = forms.CharField(widget=forms.PasswordInput, strip=False, max_length=512)
+
+
+class TimeZoneForm(forms.Form):
+    time_zone = forms.CharField(max_length=64, label="Show times in",
+                                help_text="An IANA time zone, e.g. Europe/Athens or UTC")

@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -212,6 +213,21 @@ def user_set_password(*, actor: Actor, user: User, password: str) -> None:
             target_id=user.pk,
             data={},
         )
+
+
+def user_set_time_zone(*, actor: Actor, user: User, time_zone: str) -> None:
+    """Times are stored in UTC; each person chooses the zone they are shown in."""
+    if not actor.is_system and actor.user_id != user.pk:
+        raise Forbidden("you can only change your own time zone")
+    zone = time_zone.strip()
+    if zone not in available_timezones():
+        raise InvalidInput(f"unknown time zone '{zone}': use an IANA name such as "
+                           "Europe/Athens", field="time_zone")
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(time_zone=zone)
+        user.time_zone = zone
+        audit_record(actor=actor, action=AuditAction.USER_TIME_ZONE_SET, target_type="user",
+                     target_id=user.pk, data={"time_zone": zone})
 
 
 # --- API tokens -----------------------------------------------------------------------

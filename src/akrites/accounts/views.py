@@ -10,7 +10,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from akrites.accounts import selectors, services
 from akrites.accounts.auth import actor_from_request
-from akrites.accounts.forms import MemberForm, OrganisationForm, PasswordForm, RolesForm, TokenForm
+from akrites.accounts.forms import (
+    MemberForm,
+    OrganisationForm,
+    PasswordForm,
+    RolesForm,
+    TimeZoneForm,
+    TokenForm,
+)
 from akrites.accounts.models import User
 from akrites.accounts.tasks import send_set_password_link
 from akrites.domain.errors import Conflict, InvalidInput
@@ -25,23 +32,35 @@ from akrites.web.forms import add_error
 @require_http_methods(["GET", "POST"])
 def account(request: HttpRequest) -> HttpResponse:
     actor = actor_from_request(request)
-    form = PasswordForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user: User = request.user  # type: ignore[assignment]
+    user: User = request.user  # type: ignore[assignment]
+    which = request.POST.get("form") if request.method == "POST" else None
+    form = PasswordForm(request.POST if which == "password" else None)
+    zone_form = TimeZoneForm(request.POST if which == "time_zone" else None,
+                             initial={"time_zone": user.time_zone})
+    if which == "password" and form.is_valid():
         if not user.check_password(form.cleaned_data["current"]):
             form.add_error("current", "This is not your current password.")
         else:
             try:
-                services.user_set_password(
-                    actor=actor, user=user, password=form.cleaned_data["new"]
-                )
+                services.user_set_password(actor=actor, user=user,
+                                           password=form.cleaned_data["new"])
             except InvalidInput as exc:
                 add_error(form, exc, default_field="new")
             else:
                 update_session_auth_hash(request, user)
                 messages.success(request, "Your password was changed.")
                 return HttpResponseRedirect("/account/")
-    return render(request, "accounts/account.html", {"form": form, "actor": actor})
+    if which == "time_zone" and zone_form.is_valid():
+        try:
+            services.user_set_time_zone(actor=actor, user=user,
+                                        time_zone=zone_form.cleaned_data["time_zone"])
+        except InvalidInput as exc:
+            add_error(zone_form, exc)
+        else:
+            messages.success(request, f"Times are now shown in {user.time_zone}.")
+            return HttpResponseRedirect("/account/")
+    return render(request, "accounts/account.html",
+                  {"form": form, "zone_form": zone_form, "actor": actor})
 
 
 _NEW_TOKEN_KEY = "akrites_new_token_secret"

@@ -28,6 +28,7 @@ class AuditAction(StrEnum):
     USER_LOGGED_OUT = "user.logged_out"
     USER_LOGIN_FAILED = "user.login_failed"
     USER_PASSWORD_SET = "user.password_set"
+    USER_TIME_ZONE_SET = "user.time_zone_set"
     MFA_ENROLLED = "user.mfa_enrolled"
     TOKEN_CREATED = "token.created"
     TOKEN_REVOKED = "token.revoked"

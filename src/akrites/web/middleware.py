@@ -6,9 +6,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from akrites.cases.keys import KeyDestroyedError
 from akrites.domain.errors import AkritesError, Forbidden, NotFound
@@ -102,3 +104,21 @@ class AccessDeclarationMiddleware:
             {"title": "Request refused", "message": exception.message},
             status=exception.status,
         )
+
+
+class UserTimeZoneMiddleware:
+    """Times are stored in UTC and shown in each signed-in user's own time zone."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        zone = getattr(getattr(request, "user", None), "time_zone", "") or "UTC"
+        try:
+            timezone.activate(ZoneInfo(zone))
+        except (ZoneInfoNotFoundError, ValueError):
+            timezone.activate(ZoneInfo("UTC"))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -244,43 +244,79 @@ def seed_demo() -> bool:
 
 
 _DEMO_REPORTS: tuple[tuple[str, dict[str, object]], ...] = (
-    ("researcher@frontier-ai.example", {
-        "title": "SQL injection through QuerySet.order_by() column aliases",
-        "description": "QuerySet.order_by() interpolates user-supplied column aliases into "
-        "raw SQL without quoting. An application that forwards a request parameter to "
-        "order_by() is open to SQL injection.",
-        "affected": [{"purl": "pkg:pypi/django",
-                      "ranges": [{"type": "vers", "vers": "vers:pypi/>=4.2|<4.2.17"}]}],
-        "cwes": ["CWE-89"],
-        "severity": [{"type": "CVSS_V3",
-                      "vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
-        "references": [{"url": "https://github.com/django/django/commit/"
-                               "8c2a3a1f0e9d7b6c5a4f3e2d1c0b9a8f7e6d5c4b", "type": "fix"}],
-        "provenance": {"tool": "frontier-audit", "model": "frontier-7", "ai_assisted": True,
-                       "human_verified": True},
-        "reporter_ref": "FAL-2026-0141",
-    }),
-    ("bot@scancorp.example", {
-        "title": "order_by() alias SQL injection in Django ORM",
-        "description": "Column aliases passed to QuerySet.order_by() reach the SQL compiler "
-        "unescaped, so crafted aliases inject SQL. Found by ScanCorp taint analysis.",
-        "affected": [{"purl": "pkg:pypi/django",
-                      "ranges": [{"type": "vers", "vers": "vers:pypi/>=4.2|<4.2.17"}]}],
-        "cwes": ["CWE-89"],
-        "references": [{"url": "https://github.com/django/django/commit/"
-                               "8c2a3a1f0e9d7b6c5a4f3e2d1c0b9a8f7e6d5c4b", "type": "fix"}],
-        "provenance": {"tool": "scancorp-sast", "ai_assisted": False, "human_verified": False},
-        "reporter_ref": "SC-88213",
-    }),
-    ("security@fcbank.example", {
-        "title": "Proxy-Authorization header kept on cross-origin redirects",
-        "description": "urllib3 forwards the Proxy-Authorization header when a request is "
-        "redirected to another origin, leaking proxy credentials to the redirect target.",
-        "affected": [{"purl": "pkg:pypi/urllib3",
-                      "ranges": [{"type": "vers", "vers": "vers:pypi/<2.2.2"}]}],
-        "cwes": ["CWE-200"],
-        "reporter_ref": "FCB-SEC-17",
-    }),
+    (
+        "researcher@frontier-ai.example",
+        {
+            "title": "SQL injection through QuerySet.order_by() column aliases",
+            "description": "QuerySet.order_by() interpolates user-supplied column aliases into "
+            "raw SQL without quoting. An application that forwards a request parameter to "
+            "order_by() is open to SQL injection.",
+            "affected": [
+                {
+                    "purl": "pkg:pypi/django",
+                    "ranges": [{"type": "vers", "vers": "vers:pypi/>=4.2|<4.2.17"}],
+                }
+            ],
+            "cwes": ["CWE-89"],
+            "severity": [
+                {"type": "CVSS_V3", "vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}
+            ],
+            "references": [
+                {
+                    "url": "https://github.com/django/django/commit/"
+                    "8c2a3a1f0e9d7b6c5a4f3e2d1c0b9a8f7e6d5c4b",
+                    "type": "fix",
+                }
+            ],
+            "provenance": {
+                "tool": "frontier-audit",
+                "model": "frontier-7",
+                "ai_assisted": True,
+                "human_verified": True,
+            },
+            "reporter_ref": "FAL-2026-0141",
+        },
+    ),
+    (
+        "bot@scancorp.example",
+        {
+            "title": "order_by() alias SQL injection in Django ORM",
+            "description": "Column aliases passed to QuerySet.order_by() reach the SQL compiler "
+            "unescaped, so crafted aliases inject SQL. Found by ScanCorp taint analysis.",
+            "affected": [
+                {
+                    "purl": "pkg:pypi/django",
+                    "ranges": [{"type": "vers", "vers": "vers:pypi/>=4.2|<4.2.17"}],
+                }
+            ],
+            "cwes": ["CWE-89"],
+            "references": [
+                {
+                    "url": "https://github.com/django/django/commit/"
+                    "8c2a3a1f0e9d7b6c5a4f3e2d1c0b9a8f7e6d5c4b",
+                    "type": "fix",
+                }
+            ],
+            "provenance": {"tool": "scancorp-sast", "ai_assisted": False, "human_verified": False},
+            "reporter_ref": "SC-88213",
+        },
+    ),
+    (
+        "security@fcbank.example",
+        {
+            "title": "Proxy-Authorization header kept on cross-origin redirects",
+            "description": "urllib3 forwards the Proxy-Authorization header when a request is "
+            "redirected to another origin, leaking proxy credentials to the redirect target.",
+            "affected": [
+                {
+                    "purl": "pkg:pypi/urllib3",
+                    "ranges": [{"type": "vers", "vers": "vers:pypi/<2.2.2"}],
+                }
+            ],
+            "cwes": ["CWE-200"],
+            "reporter_ref": "FCB-SEC-17",
+        },
+    ),
 )
 
 
@@ -292,5 +328,11 @@ def _seed_reports() -> None:
     for email, doc in _DEMO_REPORTS:
         user = User.objects.select_related("organisation").get(email=email)
         draft = parse_report({"schema_version": "1.0", **doc})
-        reports_submit(actor=SYSTEM, user=user, organisation=user.organisation, items=[draft],
-                       channel=Channel.API, source_format="akrites")
+        reports_submit(
+            actor=SYSTEM,
+            user=user,
+            organisation=user.organisation,
+            items=[draft],
+            channel=Channel.API,
+            source_format="akrites",
+        )

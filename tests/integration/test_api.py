@@ -275,14 +275,28 @@ def test_actor_for_user_reflects_roles() -> None:
 
 def test_aliases_via_api_are_validated_and_saved() -> None:
     coord = make_user(OrgKind.SIRT, Role.COORDINATOR)
-    headers = bearer(coord, ["registry:component:read", "registry:component:create",
-                             "registry:component:edit", "registry:component:classify"])
-    created = Client().post("/api/v1/components", {"purl": "pkg:pypi/pillow",
-                                                   "aliases": ["pkg:pypi/PIL"]},
-                            content_type="application/json", **headers)
+    headers = bearer(
+        coord,
+        [
+            "registry:component:read",
+            "registry:component:create",
+            "registry:component:edit",
+            "registry:component:classify",
+        ],
+    )
+    created = Client().post(
+        "/api/v1/components",
+        {"purl": "pkg:pypi/pillow", "aliases": ["pkg:pypi/PIL"]},
+        content_type="application/json",
+        **headers,
+    )
     assert created.status_code == 201
     assert created.json()["aliases"] == ["pkg:pypi/pil"]
-    bad = Client().patch(f"/api/v1/components/{created.json()['id']}", {"aliases": ["x"]},
-                         content_type="application/json", **headers)
+    bad = Client().patch(
+        f"/api/v1/components/{created.json()['id']}",
+        {"aliases": ["x"]},
+        content_type="application/json",
+        **headers,
+    )
     assert bad.status_code == 422
     assert bad.json()["field"] == "aliases[0]"

@@ -35,7 +35,10 @@ COMMANDS = [
     ["audit"],
     ["audit", "verify"],
     ["check"],
-    ["docs"], ["keys"], ["keys", "rotate"], ["keys", "destroy"],
+    ["docs"],
+    ["keys"],
+    ["keys", "rotate"],
+    ["keys", "destroy"],
 ]
 
 
@@ -347,13 +350,18 @@ def test_two_submitters_at_once_against_a_live_server_make_one_case(tmp_path: Pa
     # The raw database files hold no plaintext of the embargoed report.
     for name in ("akrites.sqlite3", "akrites.sqlite3-wal"):
         raw = (tmp_path / name).read_bytes() if (tmp_path / name).exists() else b""
-        for secret in (b"chunked decoder", b"decode_chunked", b"pkg:cargo/hyper",
-                       b"0123456789abcdef0123456789abcdef01234567"):
+        for secret in (
+            b"chunked decoder",
+            b"decode_chunked",
+            b"pkg:cargo/hyper",
+            b"0123456789abcdef0123456789abcdef01234567",
+        ):
             assert secret not in raw, (name, secret)
 
 
-@pytest.mark.parametrize("words", [["submit", "--help"], ["dedup", "--help"],
-                                   ["dedup", "cluster", "--help"]])
+@pytest.mark.parametrize(
+    "words", [["submit", "--help"], ["dedup", "--help"], ["dedup", "cluster", "--help"]]
+)
 def test_client_commands_have_help(words: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     from akrites.cli import main
 
@@ -381,7 +389,14 @@ def test_submit_to_an_unreachable_server_fails_cleanly(
 
     monkeypatch.setattr(submit, "MAX_ATTEMPTS", 1)
     (tmp_path / "r.json").write_text("{}")
-    code = submit.submit_main([str(tmp_path / "r.json"), "--server",
-                               f"http://127.0.0.1:{_free_port()}", "--token", "akr_x"])
+    code = submit.submit_main(
+        [
+            str(tmp_path / "r.json"),
+            "--server",
+            f"http://127.0.0.1:{_free_port()}",
+            "--token",
+            "akr_x",
+        ]
+    )
     assert code == 2
     assert "cannot reach" in capsys.readouterr().err

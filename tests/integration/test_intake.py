@@ -390,8 +390,9 @@ def test_suggestions_can_be_confirmed_or_rejected() -> None:
 def test_oversized_body_is_refused_with_413(reporter, settings) -> None:  # type: ignore[no-untyped-def]
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2048
     body = json.dumps({"reports": [report_doc(description="x" * 4096)]})
-    response = Client().post("/api/v1/reports/bulk", body, content_type="application/json",
-                             **bearer(reporter))
+    response = Client().post(
+        "/api/v1/reports/bulk", body, content_type="application/json", **bearer(reporter)
+    )
     assert response.status_code == 413
     assert response.json()["code"] == "payload_too_large"
     assert not Report.objects.exists()
@@ -400,14 +401,25 @@ def test_oversized_body_is_refused_with_413(reporter, settings) -> None:  # type
 def test_malformed_sarif_and_osv_name_the_field(reporter) -> None:  # type: ignore[no-untyped-def]
     headers = bearer(reporter)
     sarif = {"version": "2.1.0", "runs": [{"tool": {"driver": {}}, "results": "nope"}]}
-    response = Client().post("/api/v1/reports/bulk?format=sarif&purl=pkg:npm/app",
-                             json.dumps(sarif), content_type="application/json", **headers)
+    response = Client().post(
+        "/api/v1/reports/bulk?format=sarif&purl=pkg:npm/app",
+        json.dumps(sarif),
+        content_type="application/json",
+        **headers,
+    )
     assert response.status_code == 422, response.content
     assert response.json()["field"].startswith("runs[0]")
-    osv = {"id": "X-1", "modified": "2024-01-01T00:00:00Z",
-           "affected": [{"package": {"ecosystem": "NoSuchHub", "name": "x"}}]}
-    response = Client().post("/api/v1/reports/bulk?format=osv", json.dumps(osv),
-                             content_type="application/json", **headers)
+    osv = {
+        "id": "X-1",
+        "modified": "2024-01-01T00:00:00Z",
+        "affected": [{"package": {"ecosystem": "NoSuchHub", "name": "x"}}],
+    }
+    response = Client().post(
+        "/api/v1/reports/bulk?format=osv",
+        json.dumps(osv),
+        content_type="application/json",
+        **headers,
+    )
     body = response.json()
     assert body["rejected"] == 1
     assert "affected[0].package.ecosystem" in body["results"][0]["errors"][0]["field"]
@@ -417,10 +429,15 @@ def test_malformed_sarif_and_osv_name_the_field(reporter) -> None:  # type: igno
 def test_osv_records_are_accepted_in_bulk(reporter) -> None:  # type: ignore[no-untyped-def]
     from pathlib import Path
 
-    record = json.loads((Path(__file__).parents[1] / "data" / "intake" / "osv" /
-                         "pypi-django.json").read_text())
-    response = Client().post("/api/v1/reports/bulk", json.dumps(record),
-                             content_type="application/json", **bearer(reporter))
+    record = json.loads(
+        (Path(__file__).parents[1] / "data" / "intake" / "osv" / "pypi-django.json").read_text()
+    )
+    response = Client().post(
+        "/api/v1/reports/bulk",
+        json.dumps(record),
+        content_type="application/json",
+        **bearer(reporter),
+    )
     body = response.json()
     assert body["format"] == "osv"
     assert body["accepted"] >= 1, body

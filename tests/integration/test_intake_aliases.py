@@ -23,7 +23,8 @@ def test_registry_aliases_become_one_family() -> None:
     component_create(actor=SYSTEM, purl="pkg:pypi/pillow", aliases=["pkg:pypi/PIL"])
     table = registry_aliases()
     assert table.canonical(family_key("PyPI", "pil")) == table.canonical(
-        family_key("PyPI", "pillow"))
+        family_key("PyPI", "pillow")
+    )
 
 
 def test_bad_alias_names_the_field() -> None:
@@ -48,8 +49,10 @@ def test_reports_about_a_renamed_package_join_one_case() -> None:
     component_create(actor=SYSTEM, purl="pkg:pypi/new-name", aliases=["pkg:pypi/old-name"])
     lab = make_user(OrgKind.FINDER, Role.REPORTER)
     bank = make_user(OrgKind.OPERATOR, Role.REPORTER)
-    first = submit(Client(), bearer(lab), report_doc(purl="pkg:pypi/old-name",
-                                                     vers="vers:pypi/<2.0")).json()
-    second = submit(Client(), bearer(bank), report_doc(purl="pkg:pypi/new-name",
-                                                       vers="vers:pypi/<2.0")).json()
+    first = submit(
+        Client(), bearer(lab), report_doc(purl="pkg:pypi/old-name", vers="vers:pypi/<2.0")
+    ).json()
+    second = submit(
+        Client(), bearer(bank), report_doc(purl="pkg:pypi/new-name", vers="vers:pypi/<2.0")
+    ).json()
     assert second["case"] == first["case"], second

@@ -138,8 +138,9 @@ def test_sirt_sees_cases_with_every_finder_credited() -> None:
 def test_triage_mistakes_come_back_as_messages_not_error_pages() -> None:
     coord = make_user(OrgKind.SIRT, Role.COORDINATOR)
     client = sign_in(Client(), coord)
-    response = client.post("/triage/merge/", {"into": "AK-1999-0001", "other": "AK-1999-0002"},
-                           follow=True)
+    response = client.post(
+        "/triage/merge/", {"into": "AK-1999-0001", "other": "AK-1999-0002"}, follow=True
+    )
     assert response.status_code == 200
     assert "no case AK-1999-0001" in response.content.decode()
     twice = client.post("/triage/suggestions/999999/", {"decision": "confirm"}, follow=True)

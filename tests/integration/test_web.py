@@ -240,8 +240,9 @@ def test_times_are_shown_in_the_users_time_zone() -> None:
     page = client.get("/audit/").content.decode()
     assert "JST" in page  # the audit log's times are now in Tokyo time
     with pytest.raises(InvalidInput, match="unknown time zone"):
-        user_set_time_zone(actor=actor_for_user(coord, mfa_verified=True), user=coord,
-                           time_zone="Mars/Olympus")
+        user_set_time_zone(
+            actor=actor_for_user(coord, mfa_verified=True), user=coord, time_zone="Mars/Olympus"
+        )
     bad = client.post("/account/", {"form": "time_zone", "time_zone": "Mars/Olympus"})
     assert bad.status_code == 200
     assert "unknown time zone" in bad.content.decode()
@@ -252,8 +253,10 @@ def test_password_form_still_works_beside_the_time_zone_form() -> None:
 
     user = make_user(OrgKind.FINDER, Role.REPORTER)
     client = sign_in(Client(), user)
-    response = client.post("/account/", {"form": "password", "current": PASSWORD,
-                                         "new": "an even longer passphrase 77"})
+    response = client.post(
+        "/account/",
+        {"form": "password", "current": PASSWORD, "new": "an even longer passphrase 77"},
+    )
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password("an even longer passphrase 77")

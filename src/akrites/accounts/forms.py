@@ -41,5 +41,8 @@ class PasswordForm(forms.Form):
 
 
 class TimeZoneForm(forms.Form):
-    time_zone = forms.CharField(max_length=64, label="Show times in",
-                                help_text="An IANA time zone, e.g. Europe/Athens or UTC")
+    time_zone = forms.CharField(
+        max_length=64,
+        label="Show times in",
+        help_text="An IANA time zone, e.g. Europe/Athens or UTC",
+    )

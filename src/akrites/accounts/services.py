@@ -221,13 +221,19 @@ def user_set_time_zone(*, actor: Actor, user: User, time_zone: str) -> None:
         raise Forbidden("you can only change your own time zone")
     zone = time_zone.strip()
     if zone not in available_timezones():
-        raise InvalidInput(f"unknown time zone '{zone}': use an IANA name such as "
-                           "Europe/Athens", field="time_zone")
+        raise InvalidInput(
+            f"unknown time zone '{zone}': use an IANA name such as Europe/Athens", field="time_zone"
+        )
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(time_zone=zone)
         user.time_zone = zone
-        audit_record(actor=actor, action=AuditAction.USER_TIME_ZONE_SET, target_type="user",
-                     target_id=user.pk, data={"time_zone": zone})
+        audit_record(
+            actor=actor,
+            action=AuditAction.USER_TIME_ZONE_SET,
+            target_type="user",
+            target_id=user.pk,
+            data={"time_zone": zone},
+        )
 
 
 # --- API tokens -----------------------------------------------------------------------

@@ -35,15 +35,17 @@ def account(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     which = request.POST.get("form") if request.method == "POST" else None
     form = PasswordForm(request.POST if which == "password" else None)
-    zone_form = TimeZoneForm(request.POST if which == "time_zone" else None,
-                             initial={"time_zone": user.time_zone})
+    zone_form = TimeZoneForm(
+        request.POST if which == "time_zone" else None, initial={"time_zone": user.time_zone}
+    )
     if which == "password" and form.is_valid():
         if not user.check_password(form.cleaned_data["current"]):
             form.add_error("current", "This is not your current password.")
         else:
             try:
-                services.user_set_password(actor=actor, user=user,
-                                           password=form.cleaned_data["new"])
+                services.user_set_password(
+                    actor=actor, user=user, password=form.cleaned_data["new"]
+                )
             except InvalidInput as exc:
                 add_error(form, exc, default_field="new")
             else:
@@ -52,15 +54,17 @@ def account(request: HttpRequest) -> HttpResponse:
                 return HttpResponseRedirect("/account/")
     if which == "time_zone" and zone_form.is_valid():
         try:
-            services.user_set_time_zone(actor=actor, user=user,
-                                        time_zone=zone_form.cleaned_data["time_zone"])
+            services.user_set_time_zone(
+                actor=actor, user=user, time_zone=zone_form.cleaned_data["time_zone"]
+            )
         except InvalidInput as exc:
             add_error(zone_form, exc)
         else:
             messages.success(request, f"Times are now shown in {user.time_zone}.")
             return HttpResponseRedirect("/account/")
-    return render(request, "accounts/account.html",
-                  {"form": form, "zone_form": zone_form, "actor": actor})
+    return render(
+        request, "accounts/account.html", {"form": form, "zone_form": zone_form, "actor": actor}
+    )
 
 
 _NEW_TOKEN_KEY = "akrites_new_token_secret"

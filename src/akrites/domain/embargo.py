@@ -238,6 +238,7 @@ BY_MOVE: Mapping[Move, Rule] = {r.move: r for r in RULES}
 # Once the agreed date has come the embargo can only end (or be broken), not be renegotiated.
 NOT_ONCE_DUE: frozenset[Move] = frozenset({Move.ACCEPT, Move.COUNTER_PROPOSE, Move.READ_IN})
 
+
 @dataclass(frozen=True, slots=True)
 class Party:
     org_id: OrgId

@@ -31,8 +31,12 @@ class AliasesField(forms.CharField):
 
 
 def _aliases() -> AliasesField:
-    return AliasesField(required=False, max_length=5000, label="Also known as",
-                        help_text="Former names and forks, one package URL per line")
+    return AliasesField(
+        required=False,
+        max_length=5000,
+        label="Also known as",
+        help_text="Former names and forks, one package URL per line",
+    )
 
 
 class ComponentCreateForm(forms.Form):

@@ -153,3 +153,26 @@ def test_every_view_is_audited_and_shown_in_who_looked(world) -> None:  # type: 
     assert member.email in page
     with pytest.raises(Forbidden):
         case_access(actor=_a(member), case=case)
+
+
+def test_case_label_is_set_by_the_sirt_and_content_follows_it(world) -> None:  # type: ignore[no-untyped-def]
+    from akrites.cases.services import case_set_tlp
+    from akrites.messaging.selectors import case_label
+
+    case, coord = world["case"], world["coord"]
+    assert case_label(case).value == "AMBER+STRICT"
+    analyst = make_user(OrgKind.SIRT, Role.ANALYST, org=coord.organisation)
+    case_set_tlp(actor=_a(analyst), case=case, tlp="RED")  # stricter: triage may
+    with pytest.raises(Forbidden, match="only a coordinator may lower"):
+        case_set_tlp(actor=_a(analyst), case=case, tlp="AMBER")
+    with pytest.raises(InvalidInput):
+        case_set_tlp(actor=_a(coord), case=case, tlp="PURPLE")
+    client = sign_in(Client(), coord)
+    assert client.post(f"/cases/{case.number}/tlp/", {"tlp": "AMBER"}).status_code == 302
+    case.refresh_from_db()
+    assert case.tlp == "AMBER"
+    assert case_label(case).value == "AMBER"
+    assert "TLP:AMBER" in client.get(f"/cases/{case.number}/").content.decode()
+    assert AuditEvent.objects.filter(action="case.relabelled", target_id=case.number).count() == 2
+    maintainer_client = sign_in(Client(), world["member"])
+    assert maintainer_client.post(f"/cases/{case.number}/tlp/", {"tlp": "CLEAR"}).status_code == 403

@@ -20,6 +20,8 @@ class Case(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     title_sealed = models.BinaryField()
+    # TLP 2.0 label of the case; content inherits it (see akrites.domain.tlp.ContentLabel).
+    tlp = models.CharField(max_length=16, default="AMBER+STRICT")
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_cases"
     )

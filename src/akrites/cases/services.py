@@ -14,6 +14,8 @@ from akrites.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from akrites.domain.participation import CaseRole, role_fits
 from akrites.domain.permissions import OrgKind, Permission
 from akrites.domain.policy import Actor, OrgId, OrgResource, authorize, require
+from akrites.domain.tlp import Tlp, relabel_case
+from akrites.domain.tlp import parse as parse_tlp
 
 
 def _live_invitation(case: Case, organisation_id: int) -> CaseOrganisation | None:
@@ -141,3 +143,25 @@ def case_remove_organisation(*, actor: Actor, case: Case, organisation: Organisa
             target_id=case.number,
             data={"organisation": organisation.pk, "people_removed": removed},
         )
+
+
+def case_set_tlp(*, actor: Actor, case: Case, tlp: str) -> Case:
+    """Relabel a case. Stricter: any coordinator or triager; looser: coordinators only.
+    Content that was not deliberately lowered follows the case's label."""
+    require(actor, Permission.CASE_TRIAGE)
+    new = parse_tlp(tlp)
+    current = Tlp(case.tlp)
+    relabel_case(current, new, may_lower=bool(authorize(actor, Permission.CASE_COORDINATE)))
+    if new is current:
+        return case
+    with transaction.atomic():
+        Case.objects.filter(pk=case.pk).update(tlp=new.value)
+        case.tlp = new.value
+        audit_record(
+            actor=actor,
+            action=AuditAction.CASE_RELABELLED,
+            target_type="case",
+            target_id=case.number,
+            data={"from": current.value, "to": new.value},
+        )
+    return case

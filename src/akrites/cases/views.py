@@ -12,12 +12,12 @@ from akrites.accounts.auth import actor_from_request
 from akrites.accounts.models import Organisation, User
 from akrites.cases import selectors, services
 from akrites.cases.models import CaseOrganisation
-from akrites.domain.errors import AkritesError, Conflict, InvalidInput, NotFound
+from akrites.domain.errors import AkritesError, Conflict, Forbidden, InvalidInput, NotFound
 from akrites.domain.lifecycle import CaseState
 from akrites.domain.participation import CaseRole
 from akrites.domain.permissions import Permission
 from akrites.domain.policy import OrgId, OrgResource, authorize
-from akrites.domain.tlp import DEFAULT_CASE_LABEL
+from akrites.domain.tlp import Tlp
 from akrites.web.access import requires
 
 
@@ -52,7 +52,9 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     ctx: dict[str, object] = {
         "case": case,
         "title": selectors.case_title(case),
-        "case_label": DEFAULT_CASE_LABEL,
+        "case_label": Tlp(case.tlp),
+        "labels": [t.value for t in Tlp],
+        "can_relabel": bool(authorize(actor, Permission.CASE_TRIAGE)),
         "coordinating": coordinating,
         "my_role": case.participants.filter(user_id=actor.user_id, removed_at__isnull=True)
         .values_list("role", flat=True)
@@ -159,3 +161,16 @@ def organisation_cases(request: HttpRequest) -> HttpResponse:
             "members": User.objects.filter(organisation_id=org_id, is_active=True),
         },
     )
+
+
+@requires(Permission.CASE_TRIAGE)
+@require_POST
+def case_relabel(request: HttpRequest, number: str) -> HttpResponse:
+    actor = actor_from_request(request)
+    case = selectors.case_get(actor=actor, number=number)
+    try:
+        services.case_set_tlp(actor=actor, case=case, tlp=request.POST.get("tlp", ""))
+        messages.success(request, f"{case.number} is now TLP:{case.tlp}.")
+    except (InvalidInput, Forbidden) as exc:
+        _form_error(request, exc)
+    return HttpResponseRedirect(f"/cases/{case.number}/")

@@ -46,6 +46,7 @@ class AuditAction(StrEnum):
     ATTACHMENT_ADDED = "attachment.added"
     ATTACHMENT_DOWNLOADED = "attachment.downloaded"
     CASE_VIEWED = "case.viewed"
+    CASE_RELABELLED = "case.relabelled"
     KEYS_ROTATED = "keys.rotated"
     CASE_KEY_DESTROYED = "case.key_destroyed"
     CASE_ORG_INVITED = "case.organisation_invited"

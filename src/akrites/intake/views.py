@@ -15,7 +15,7 @@ from akrites.domain.intake import parse_report
 from akrites.domain.intake.errors import IntakeError
 from akrites.domain.permissions import Permission
 from akrites.domain.policy import authorize
-from akrites.domain.tlp import DEFAULT_CASE_LABEL
+from akrites.domain.tlp import Tlp
 from akrites.intake import selectors, services, triage
 from akrites.intake.forms import ReportForm, UploadForm
 from akrites.intake.models import Channel
@@ -137,7 +137,7 @@ def report_detail(request: HttpRequest, tracking_id: str) -> HttpResponse:
             "status": status_of(report),
             "content": content,
             "can_triage": bool(authorize(actor, Permission.CASE_TRIAGE)),
-            "case_label": DEFAULT_CASE_LABEL,
+            "case_label": Tlp(report.case.tlp),
         },
     )
 

@@ -46,9 +46,8 @@ MAX_PAGE = 500
 
 
 def case_label(case: Case) -> Tlp:
-    """The case's TLP label. Cases carry no label field yet, so every case has the default;
-    when one is added, return it here and all content follows (see ContentLabel)."""
-    return DEFAULT_CASE_LABEL
+    """The case's TLP label; all content that was not deliberately lowered follows it."""
+    return Tlp(case.tlp) if case.tlp else DEFAULT_CASE_LABEL
 
 
 def content_label(message: Message, case: Case) -> Tlp:

@@ -136,3 +136,17 @@ class WrappedKey(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CaseEmbargo(models.Model):
+    """The case's embargo. The value (parties, proposals, reasons) is sealed with the case
+    key; the status and agreed end are kept in clear for the scheduler and the queue."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="embargo")
+    status = models.CharField(max_length=16)
+    end_at = models.DateTimeField(null=True, blank=True)
+    value_sealed = models.BinaryField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"embargo of {self.case_id}: {self.status}"

@@ -47,6 +47,7 @@ class AuditAction(StrEnum):
     ATTACHMENT_DOWNLOADED = "attachment.downloaded"
     CASE_VIEWED = "case.viewed"
     CASE_RELABELLED = "case.relabelled"
+    EMBARGO_CHANGED = "embargo.changed"
     KEYS_ROTATED = "keys.rotated"
     CASE_KEY_DESTROYED = "case.key_destroyed"
     CASE_ORG_INVITED = "case.organisation_invited"

@@ -1,0 +1,182 @@
+"""The embargo of a case: the domain's negotiation (akrites.domain.embargo) applied to the
+case's parties, sealed with the case key, audited, and announced without content."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from akrites.accounts.models import Organisation
+from akrites.audit.services import audit_record_many
+from akrites.cases.keys import case_data_key, open_for_case, seal_for_case
+from akrites.cases.models import Case, CaseEmbargo, CaseOrganisation, CaseParticipant
+from akrites.cases.selectors import case_resource
+from akrites.domain import embargo as rules
+from akrites.domain.audit import AuditAction
+from akrites.domain.embargo import Embargo, Outcome, Party, PartyRole
+from akrites.domain.embargo_codec import embargo_from_json, embargo_to_json
+from akrites.domain.embargo_policy import Timeline
+from akrites.domain.errors import Conflict, Forbidden, NotFound
+from akrites.domain.participation import DOWNSTREAM_ROLES, CaseRole
+from akrites.domain.permissions import OrgKind, Permission
+from akrites.domain.policy import Actor, OrgId, authorize, require
+
+_PARTY_ROLE = {
+    CaseRole.MAINTAINER: PartyRole.MAINTAINER,
+    CaseRole.REPORTER: PartyRole.REPORTER,
+    CaseRole.OPERATOR: PartyRole.OPERATOR,
+}
+
+
+def _party_role(role: CaseRole, kind: str) -> PartyRole | None:
+    if role is CaseRole.VENDOR:
+        return PartyRole.DISTRIBUTOR if kind == OrgKind.DISTRIBUTOR.value else PartyRole.VENDOR
+    if role is CaseRole.COORDINATOR:
+        return PartyRole.COORDINATOR
+    return _PARTY_ROLE.get(role)
+
+
+def _parties(case: Case) -> frozenset[Party]:
+    parties = {
+        Party(OrgId(org.pk), PartyRole.COORDINATOR)
+        for org in Organisation.objects.filter(kind=OrgKind.SIRT.value)
+    }
+    for inv in CaseOrganisation.objects.filter(case=case, removed_at__isnull=True).select_related(
+        "organisation"
+    ):
+        role = _party_role(CaseRole(inv.role), inv.organisation.kind)
+        if role is not None:
+            parties.add(Party(OrgId(inv.organisation_id), role))
+    return frozenset(parties)
+
+
+def _timeline(case: Case) -> Timeline:
+    downstream = (
+        CaseOrganisation.objects.filter(case=case, role__in=[r.value for r in DOWNSTREAM_ROLES])
+        .order_by("invited_at")
+        .values_list("invited_at", flat=True)
+        .first()
+    )
+    return Timeline(started_at=case.first_reported_at, distributions_read_in_at=downstream)
+
+
+def embargo_of(case: Case) -> Embargo | None:
+    row = CaseEmbargo.objects.filter(case=case).first()
+    if row is None:
+        return None
+    text = open_for_case(case, case_data_key(case), "embargo", bytes(row.value_sealed))
+    return embargo_from_json(json.loads(text))
+
+
+def _acting_org(actor: Actor, case: Case) -> OrgId:
+    """Who acts: a coordinator for the SIRT, or a person read in for their organisation."""
+    if authorize(actor, Permission.CASE_COORDINATE):
+        return OrgId(int(actor.org_id or 0))
+    require(actor, Permission.CASE_READ, case_resource(case))
+    if actor.org_id is None:
+        raise Forbidden("only a member of a party may act on the embargo")
+    return actor.org_id
+
+
+def _store(actor: Actor, case: Case, outcome: Outcome) -> Embargo:
+    embargo = outcome.embargo
+    sealed = seal_for_case(
+        case, case_data_key(case), "embargo", json.dumps(embargo_to_json(embargo), sort_keys=True)
+    )
+    CaseEmbargo.objects.update_or_create(
+        case=case,
+        defaults={"status": embargo.status.value, "end_at": embargo.end_at, "value_sealed": sealed},
+    )
+    audit_record_many(
+        actor=actor,
+        entries=[
+            (
+                AuditAction.EMBARGO_CHANGED,
+                "case",
+                case.number,
+                {"event": e.action.value, **{k: str(v) for k, v in e.data.items()}},
+            )
+            for e in outcome.events
+        ],
+    )
+    for event in outcome.events:
+        if event.action is rules.EmbargoAction.BROKEN:
+            _announce(case, "had its embargo broken: disclosure is accelerated")
+        elif event.action is rules.EmbargoAction.AGREED:
+            _announce(case, "has an agreed embargo date")
+    return embargo
+
+
+def _announce(case: Case, what: str) -> None:
+    """Tell everyone read in (and the coordinators) that something changed; never what."""
+    from akrites.jobs import enqueue_after_commit
+    from akrites.notifications.tasks import send_case_notice
+
+    users = set(
+        CaseParticipant.objects.filter(
+            case=case, removed_at__isnull=True, user__is_active=True
+        ).values_list("user_id", flat=True)
+    )
+    from akrites.accounts.models import User
+
+    users |= set(
+        User.objects.filter(
+            organisation__kind=OrgKind.SIRT.value,
+            is_active=True,
+            role_assignments__role="coordinator",
+        ).values_list("pk", flat=True)
+    )
+    for user_id in sorted(users):
+        enqueue_after_commit(send_case_notice, user_id, case.number, what, "")
+
+
+def _locked(case: Case) -> Case:
+    return Case.objects.select_for_update().get(pk=case.pk)
+
+
+def embargo_propose(
+    *, actor: Actor, case: Case, end_at: datetime, now: datetime | None = None
+) -> Embargo:
+    by = _acting_org(actor, case)
+    with transaction.atomic():
+        case = _locked(case)
+        current = embargo_of(case)
+        when = now or timezone.now()
+        if current is None or current.status in rules.FINAL:
+            outcome = rules.propose(
+                parties=_parties(case), by=by, end_at=end_at, now=when, timeline=_timeline(case)
+            )
+        else:
+            outcome = rules.counter_propose(
+                current, by=by, end_at=end_at, now=when, timeline=_timeline(case)
+            )
+        return _store(actor, case, outcome)
+
+
+def embargo_accept(*, actor: Actor, case: Case, now: datetime | None = None) -> Embargo:
+    by = _acting_org(actor, case)
+    with transaction.atomic():
+        case = _locked(case)
+        current = embargo_of(case)
+        if current is None:
+            raise NotFound("this case has no embargo proposal")
+        outcome = rules.accept(current, by=by, now=now or timezone.now(), timeline=_timeline(case))
+        return _store(actor, case, outcome)
+
+
+def embargo_break(
+    *, actor: Actor, case: Case, reason: str, detail: str, now: datetime | None = None
+) -> Embargo:
+    by = _acting_org(actor, case)
+    with transaction.atomic():
+        case = _locked(case)
+        current = embargo_of(case)
+        if current is None:
+            raise Conflict("there is no embargo to break", field="reason")
+        outcome = rules.break_embargo(
+            current, by=by, reason=reason, detail=detail, now=now or timezone.now()
+        )
+        return _store(actor, case, outcome)

@@ -1,0 +1,109 @@
+"""A case's embargo: proposed by the coordinator, accepted by the maintainers, capped by
+policy, broken with a reason; sealed, audited and announced without content."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from akrites.accounts.auth import actor_for_user
+from akrites.audit.models import AuditEvent
+from akrites.cases.embargo import embargo_accept, embargo_break, embargo_of, embargo_propose
+from akrites.cases.models import Case, CaseEmbargo
+from akrites.cases.services import case_invite_organisation, case_read_in
+from akrites.domain.errors import Forbidden, InvalidInput, NotFound
+from akrites.domain.permissions import OrgKind, Role
+from akrites.intake.engine import reset_engine
+from tests.factories import make_user
+from tests.integration.intake_helpers import bearer, report_doc, submit
+
+BREAK_DETAIL = "exploit posted on a forum by OSPREY-2231"
+
+
+def _a(user):  # type: ignore[no-untyped-def]
+    return actor_for_user(user, mfa_verified=True)
+
+
+def _world():  # type: ignore[no-untyped-def]
+    reset_engine()
+    coord = make_user(OrgKind.SIRT, Role.ADMIN, Role.COORDINATOR)
+    lab = make_user(OrgKind.FINDER, Role.REPORTER)
+    case = Case.objects.get(number=submit(Client(), bearer(lab), report_doc()).json()["case"])
+    maintainer = make_user(OrgKind.MAINTAINER, Role.ADMIN, Role.MAINTAINER)
+    case_invite_organisation(
+        actor=_a(coord), case=case, organisation=maintainer.organisation, role="maintainer"
+    )
+    case_read_in(actor=_a(maintainer), case=case, user=maintainer)
+    outsider = make_user(OrgKind.MAINTAINER, Role.MAINTAINER)
+    return coord, maintainer, outsider, case
+
+
+@pytest.mark.django_db
+def test_proposal_becomes_active_when_the_maintainer_accepts() -> None:
+    coord, maintainer, _, case = _world()
+    end = timezone.now() + timedelta(days=30)
+    proposed = embargo_propose(actor=_a(coord), case=case, end_at=end)
+    assert proposed.status.value == "proposed"
+    active = embargo_accept(actor=_a(maintainer), case=case)
+    assert active.status.value == "active"
+    row = CaseEmbargo.objects.get(case=case)
+    assert row.status == "active"
+    assert row.end_at == end
+    events = list(
+        AuditEvent.objects.filter(action="embargo.changed", target_id=case.number).values_list(
+            "data", flat=True
+        )
+    )
+    assert [e["event"] for e in events][:1] == ["embargo.proposed"]
+    assert any(e["event"] == "embargo.agreed" for e in events)
+
+
+@pytest.mark.django_db
+def test_dates_in_the_past_or_beyond_the_cap_are_refused() -> None:
+    coord, _, _, case = _world()
+    with pytest.raises(InvalidInput) as past:
+        embargo_propose(actor=_a(coord), case=case, end_at=timezone.now() - timedelta(days=1))
+    assert past.value.field == "end_at"
+    with pytest.raises(InvalidInput) as far:
+        embargo_propose(actor=_a(coord), case=case, end_at=timezone.now() + timedelta(days=120))
+    assert far.value.field == "end_at"
+    assert "90 days" in far.value.message
+    assert not CaseEmbargo.objects.exists()
+
+
+@pytest.mark.django_db
+def test_outsiders_cannot_touch_the_embargo() -> None:
+    coord, _, outsider, case = _world()
+    embargo_propose(actor=_a(coord), case=case, end_at=timezone.now() + timedelta(days=10))
+    with pytest.raises((Forbidden, NotFound)):
+        embargo_accept(actor=_a(outsider), case=case)
+    assert embargo_of(case).status.value == "proposed"  # type: ignore[union-attr]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_breaking_is_sealed_audited_and_announced_without_content() -> None:
+    coord, maintainer, _, case = _world()
+    embargo_propose(actor=_a(coord), case=case, end_at=timezone.now() + timedelta(days=30))
+    embargo_accept(actor=_a(maintainer), case=case)
+    mail.outbox.clear()
+    broken = embargo_break(
+        actor=_a(maintainer), case=case, reason="active_exploitation", detail=BREAK_DETAIL
+    )
+    assert broken.status.value == "broken"
+    call_command("db_worker", batch=True, queue_name="*", reload=False, verbosity=0)
+    recipients = sorted(r for m in mail.outbox for r in m.to)
+    assert maintainer.email in recipients
+    assert coord.email in recipients
+    for message in mail.outbox:
+        assert "OSPREY" not in message.subject + message.body
+        assert case.number in message.subject
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT value_sealed FROM cases_caseembargo")
+        assert b"OSPREY" not in bytes(cursor.fetchone()[0])
+    assert embargo_of(case).broken.detail == BREAK_DETAIL  # type: ignore[union-attr]

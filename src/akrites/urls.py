@@ -45,6 +45,7 @@ urlpatterns = [
     path("cases/<str:number>/messages/", include("akrites.messaging.urls")),
     path("cases/<str:number>/invite/", cases.case_invite, name="case-invite"),
     path("cases/<str:number>/tlp/", cases.case_relabel, name="case-relabel"),
+    path("cases/<str:number>/embargo/", cases.case_embargo, name="case-embargo"),
     path(
         "cases/<str:number>/organisations/<int:org_id>/remove/",
         cases.case_uninvite,

@@ -107,3 +107,40 @@ def test_breaking_is_sealed_audited_and_announced_without_content() -> None:
         cursor.execute("SELECT value_sealed FROM cases_caseembargo")
         assert b"OSPREY" not in bytes(cursor.fetchone()[0])
     assert embargo_of(case).broken.detail == BREAK_DETAIL  # type: ignore[union-attr]
+
+
+@pytest.mark.django_db
+def test_the_case_page_proposes_accepts_and_breaks() -> None:
+    from tests.factories import sign_in
+
+    coord, maintainer, _, case = _world()
+    coord_client = sign_in(Client(), coord)
+    day = (timezone.now() + timedelta(days=20)).date().isoformat()
+    response = coord_client.post(
+        f"/cases/{case.number}/embargo/", {"action": "propose", "end_at": day}
+    )
+    assert response.status_code == 302
+    page = coord_client.get(f"/cases/{case.number}/").content.decode()
+    assert "proposed" in page
+    assert maintainer.organisation.name in page  # awaiting the maintainer
+    m_client = sign_in(Client(), maintainer)
+    m_client.post(f"/cases/{case.number}/embargo/", {"action": "accept"})
+    assert embargo_of(case).status.value == "active"  # type: ignore[union-attr]
+    bad = coord_client.post(
+        f"/cases/{case.number}/embargo/", {"action": "propose", "end_at": "tomorrow"}, follow=True
+    )
+    assert "is not a date" in bad.content.decode()
+    far = coord_client.post(
+        f"/cases/{case.number}/embargo/", {"action": "propose", "end_at": "2099-01-01"}, follow=True
+    )
+    assert "90 days" in far.content.decode()
+    m_client.post(
+        f"/cases/{case.number}/embargo/",
+        {"action": "break", "reason": "leak", "detail": BREAK_DETAIL},
+    )
+    assert embargo_of(case).status.value == "broken"  # type: ignore[union-attr]
+    outsider = make_user(OrgKind.MAINTAINER, Role.MAINTAINER)
+    denied = sign_in(Client(), outsider).post(
+        f"/cases/{case.number}/embargo/", {"action": "accept"}
+    )
+    assert denied.status_code == 404

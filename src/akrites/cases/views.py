@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
+
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from akrites.accounts.auth import actor_from_request
 from akrites.accounts.models import Organisation, User
 from akrites.cases import selectors, services
-from akrites.cases.models import CaseOrganisation
+from akrites.cases.embargo import embargo_accept, embargo_break, embargo_of, embargo_propose
+from akrites.cases.models import Case, CaseOrganisation
+from akrites.domain.embargo import BreakReason
 from akrites.domain.errors import AkritesError, Conflict, Forbidden, InvalidInput, NotFound
 from akrites.domain.lifecycle import CaseState
 from akrites.domain.participation import CaseRole
 from akrites.domain.permissions import Permission
-from akrites.domain.policy import OrgId, OrgResource, authorize
+from akrites.domain.policy import Actor, OrgId, OrgResource, authorize
 from akrites.domain.tlp import Tlp
 from akrites.web.access import requires
 
@@ -62,6 +67,15 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     }
     if authorize(actor, Permission.REPORT_READ):
         ctx["finders"] = selectors.case_finders(case)
+    current = embargo_of(case)
+    ctx["embargo"] = current
+    ctx["break_reasons"] = [r.value for r in BreakReason]
+    if current is not None and current.proposal is not None:
+        ctx["awaiting"] = list(
+            Organisation.objects.filter(pk__in=[int(o) for o in current.awaiting]).values_list(
+                "name", flat=True
+            )
+        )
     if coordinating:
         ctx["invitations"] = case.organisations.filter(removed_at__isnull=True).select_related(
             "organisation"
@@ -172,5 +186,42 @@ def case_relabel(request: HttpRequest, number: str) -> HttpResponse:
         services.case_set_tlp(actor=actor, case=case, tlp=request.POST.get("tlp", ""))
         messages.success(request, f"{case.number} is now TLP:{case.tlp}.")
     except (InvalidInput, Forbidden) as exc:
+        _form_error(request, exc)
+    return HttpResponseRedirect(f"/cases/{case.number}/")
+
+
+def _embargo_act(actor: Actor, case: Case, post: QueryDict) -> str:
+    """Carry out one embargo action from the case page; return what to tell the user."""
+    action = post.get("action", "")
+    if action == "propose":
+        raw = post.get("end_at", "")
+        try:
+            day = date.fromisoformat(raw)
+        except ValueError:
+            raise InvalidInput(f"'{raw}' is not a date (YYYY-MM-DD)", field="end_at") from None
+        # The end of that day in the user's own time zone, stored in UTC.
+        end_at = datetime.combine(day, time(23, 59), tzinfo=timezone.get_current_timezone())
+        embargo_propose(actor=actor, case=case, end_at=end_at)
+        return "Embargo date proposed."
+    if action == "accept":
+        embargo_accept(actor=actor, case=case)
+        return "You accepted the proposed date."
+    if action == "break":
+        embargo_break(
+            actor=actor, case=case, reason=post.get("reason", ""), detail=post.get("detail", "")
+        )
+        return "The embargo is broken; everyone read in is notified."
+    raise InvalidInput("unknown embargo action", field="action")
+
+
+@requires(Permission.CASE_READ)
+@require_POST
+def case_embargo(request: HttpRequest, number: str) -> HttpResponse:
+    """Propose (or counter-propose) a date, accept the pending one, or break the embargo."""
+    actor = actor_from_request(request)
+    case = selectors.case_get(actor=actor, number=number)
+    try:
+        messages.success(request, _embargo_act(actor, case, request.POST))
+    except (InvalidInput, Conflict, Forbidden) as exc:
         _form_error(request, exc)
     return HttpResponseRedirect(f"/cases/{case.number}/")

@@ -26,6 +26,13 @@ def _d(value: object) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) else None
 
 
+def _need(value: object) -> datetime:
+    moment = _d(value)
+    if moment is None:
+        raise ValueError("a stored embargo is missing a required time")
+    return moment
+
+
 def embargo_to_json(e: Embargo) -> dict[str, Any]:
     return {
         "parties": sorted(
@@ -69,9 +76,9 @@ def embargo_from_json(d: dict[str, Any]) -> Embargo:
         proposal=None
         if not proposal
         else Proposal(
-            end_at=_d(proposal["end_at"]),  # type: ignore[arg-type]
+            end_at=_need(proposal["end_at"]),
             proposed_by=OrgId(proposal["by"]),
-            proposed_at=_d(proposal["at"]),  # type: ignore[arg-type]
+            proposed_at=_need(proposal["at"]),
             accepted_by=frozenset(OrgId(o) for o in proposal["accepted_by"]),
         ),
         end_at=_d(d.get("end_at")),
@@ -79,7 +86,7 @@ def embargo_from_json(d: dict[str, Any]) -> Embargo:
         if not ended
         else Ending(
             kind=EndKind(ended["kind"]),
-            at=_d(ended["at"]),  # type: ignore[arg-type]
+            at=_need(ended["at"]),
             by=None if ended["by"] is None else OrgId(ended["by"]),
             reason=ended["reason"],
         ),
@@ -88,7 +95,7 @@ def embargo_from_json(d: dict[str, Any]) -> Embargo:
         else Breach(
             reason=BreakReason(broken["reason"]),
             detail=broken["detail"],
-            at=_d(broken["at"]),
-            by=OrgId(broken["by"]),  # type: ignore[arg-type]
+            at=_need(broken["at"]),
+            by=OrgId(broken["by"]),
         ),
     )

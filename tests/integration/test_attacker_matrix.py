@@ -214,6 +214,7 @@ API_BODY: dict[tuple[str, str], DataFn] = {
         "file": SimpleUploadedFile("probe.txt", b"probe", "text/plain")
     },
     ("POST", "/api/v1/cases/{number}/merge"): lambda w, a: {"other": w.second_case.number},
+    ("POST", "/api/v1/cases/{number}/embargo"): lambda w, a: {"action": "accept"},
     ("POST", "/api/v1/cases/{number}/threads"): lambda w, a: {"user": w.participant.pk},
     ("POST", "/api/v1/cases/{number}/threads/{thread_id}/messages"): lambda w, a: {
         "body": "probe message"

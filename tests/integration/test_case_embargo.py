@@ -144,3 +144,45 @@ def test_the_case_page_proposes_accepts_and_breaks() -> None:
         f"/cases/{case.number}/embargo/", {"action": "accept"}
     )
     assert denied.status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_api_reads_and_negotiates_the_embargo() -> None:
+    import json
+
+    from akrites.accounts.services import token_create
+    from akrites.domain.policy import SYSTEM
+
+    coord, maintainer, outsider, case = _world()
+
+    def token(user, scopes):  # type: ignore[no-untyped-def]
+        secret = token_create(actor=SYSTEM, user=user, name="t", scopes=scopes).secret
+        return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+
+    c = token(coord, ["cases:case:read", "cases:case:coordinate"])
+    m = token(maintainer, ["cases:case:read"])
+    o = token(outsider, ["cases:case:read"])
+    url = f"/api/v1/cases/{case.number}/embargo"
+    assert Client().get(url, **c).json() == {"status": "none"}
+    end = (timezone.now() + timedelta(days=15)).isoformat()
+    proposed = Client().post(
+        url, json.dumps({"action": "propose", "end_at": end}), content_type="application/json", **c
+    )
+    assert proposed.status_code == 200, proposed.content
+    assert proposed.json()["proposal"]["awaiting"] == [maintainer.organisation_id]
+    accepted = Client().post(
+        url, json.dumps({"action": "accept"}), content_type="application/json", **m
+    )
+    assert accepted.json()["status"] == "active"
+    too_far = Client().post(
+        url,
+        json.dumps({"action": "propose", "end_at": "2099-01-01T00:00:00+00:00"}),
+        content_type="application/json",
+        **c,
+    )
+    assert too_far.status_code == 422
+    assert too_far.json()["field"] == "end_at"
+    hidden = Client().get(url, **o)
+    missing = Client().get("/api/v1/cases/AK-1999-9999/embargo", **o)
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json() == missing.json()

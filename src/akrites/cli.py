@@ -324,6 +324,16 @@ def cmd_keys_destroy(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_embargo_due(args: argparse.Namespace) -> int:
+    _django()
+    from akrites.cases.embargo import embargoes_due
+
+    result = embargoes_due()
+    print(f"ended on schedule: {len(result.ended)} {' '.join(result.ended)}".rstrip())
+    print(f"reminded: {len(result.reminded)} {' '.join(result.reminded)}".rstrip())
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     _django(migrate=False)
     from django.conf import settings
@@ -535,6 +545,12 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (every command,
     p.add_argument("--case", required=True, help="case number, e.g. AK-2026-0042")
     p.add_argument("--yes", action="store_true", help="confirm")
 
+    add(
+        "embargo-due",
+        cmd_embargo_due,
+        "End embargoes whose date has come and send due "
+        "reminders (run every few minutes from cron or a systemd timer).",
+    )
     add("check", cmd_check, "Check configuration, database and migrations.")
     p = add(
         "docs",

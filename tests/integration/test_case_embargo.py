@@ -186,3 +186,28 @@ def test_the_api_reads_and_negotiates_the_embargo() -> None:
     missing = Client().get("/api/v1/cases/AK-1999-9999/embargo", **o)
     assert hidden.status_code == missing.status_code == 404
     assert hidden.json() == missing.json()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_scheduler_reminds_once_and_ends_on_schedule() -> None:
+    from akrites.cases.embargo import embargoes_due
+
+    coord, maintainer, _, case = _world()
+    start = timezone.now()
+    end = start + timedelta(days=10)
+    embargo_propose(actor=_a(coord), case=case, end_at=end, now=start)
+    embargo_accept(actor=_a(maintainer), case=case, now=start)
+    call_command("db_worker", batch=True, queue_name="*", reload=False, verbosity=0)
+    assert any("agreed embargo date" in m.subject for m in mail.outbox)
+    assert embargoes_due(now=start).reminded == ()  # nothing due 10 days out
+    six_days_before = end - timedelta(days=6)
+    assert embargoes_due(now=six_days_before).reminded == (case.number,)  # the 7-day reminder
+    assert embargoes_due(now=six_days_before).reminded == ()  # sent once only
+    mail.outbox.clear()
+    call_command("db_worker", batch=True, queue_name="*", reload=False, verbosity=0)
+    assert mail.outbox
+    assert all("ending in 6 days" in m.subject for m in mail.outbox)
+    result = embargoes_due(now=end + timedelta(minutes=1))
+    assert result.ended == (case.number,)
+    assert embargo_of(case).status.value == "ended"  # type: ignore[union-attr]
+    assert embargoes_due(now=end + timedelta(days=1)).ended == ()

@@ -39,6 +39,7 @@ COMMANDS = [
     ["keys"],
     ["keys", "rotate"],
     ["keys", "destroy"],
+    ["embargo-due"],
 ]
 
 

@@ -4,6 +4,7 @@ case's parties, sealed with the case key, audited, and announced without content
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
@@ -18,11 +19,11 @@ from akrites.domain import embargo as rules
 from akrites.domain.audit import AuditAction
 from akrites.domain.embargo import Embargo, Outcome, Party, PartyRole
 from akrites.domain.embargo_codec import embargo_from_json, embargo_to_json
-from akrites.domain.embargo_policy import Timeline
+from akrites.domain.embargo_policy import Timeline, reminders
 from akrites.domain.errors import Conflict, Forbidden, NotFound
 from akrites.domain.participation import DOWNSTREAM_ROLES, CaseRole
 from akrites.domain.permissions import OrgKind, Permission
-from akrites.domain.policy import Actor, OrgId, authorize, require
+from akrites.domain.policy import SYSTEM, Actor, OrgId, authorize, require
 
 _PARTY_ROLE = {
     CaseRole.MAINTAINER: PartyRole.MAINTAINER,
@@ -180,3 +181,45 @@ def embargo_break(
             current, by=by, reason=reason, detail=detail, now=now or timezone.now()
         )
         return _store(actor, case, outcome)
+
+
+@dataclass(frozen=True, slots=True)
+class DueResult:
+    ended: tuple[str, ...]
+    reminded: tuple[str, ...]
+
+
+def embargoes_due(*, now: datetime | None = None) -> DueResult:
+    """End agreed embargoes whose date has come, and send the reminders that are due.
+    Run by ``akrites embargo-due`` (every few minutes, from cron or a timer)."""
+    when = now or timezone.now()
+    ended: list[str] = []
+    reminded: list[str] = []
+    live = [rules.EmbargoStatus.ACTIVE.value, rules.EmbargoStatus.REVISED.value]
+    for row in CaseEmbargo.objects.filter(status__in=live, end_at__isnull=False).select_related(
+        "case"
+    ):
+        with transaction.atomic():
+            locked = CaseEmbargo.objects.select_for_update().get(pk=row.pk)
+            if locked.status not in live or locked.end_at is None:
+                continue
+            case = locked.case
+            current = embargo_of(case)
+            if current is None:
+                continue
+            if current.due(when):
+                _store(SYSTEM, case, rules.end(current, by=None, now=when))
+                _announce(case, "has reached its embargo date: the embargo has ended")
+                ended.append(case.number)
+                continue
+            sent = [datetime.fromisoformat(t) for t in locked.reminders_sent]
+            due = reminders(locked.end_at, when, sent)
+            if due:
+                days = max(1, (locked.end_at - when).days)
+                _announce(case, f"has its embargo ending in {days} day{'s' if days != 1 else ''}")
+                locked.reminders_sent = sorted(
+                    {*locked.reminders_sent, *(t.isoformat() for t in due)}
+                )
+                locked.save(update_fields=["reminders_sent"])
+                reminded.append(case.number)
+    return DueResult(ended=tuple(ended), reminded=tuple(reminded))

@@ -146,6 +146,7 @@ class CaseEmbargo(models.Model):
     status = models.CharField(max_length=16)
     end_at = models.DateTimeField(null=True, blank=True)
     value_sealed = models.BinaryField()
+    reminders_sent = models.JSONField(default=list, blank=True)  # ISO times already announced
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

@@ -19,6 +19,7 @@ from akrites.accounts.auth import actor_for_user
 from akrites.accounts.services import token_authenticate
 from akrites.audit.api import router as audit_router
 from akrites.cases.api import router as cases_router
+from akrites.cases.api_workflow import router as case_workflow_router
 from akrites.cases.keys import KeyDestroyedError
 from akrites.domain.errors import AkritesError, RateLimited
 from akrites.intake.api import router as intake_router
@@ -61,6 +62,7 @@ api.add_router("/", registry_router)
 api.add_router("/", audit_router)
 api.add_router("/", intake_router)
 api.add_router("/", cases_router)
+api.add_router("/", case_workflow_router)
 api.add_router("/", messaging_router)
 
 

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "akrites.cases",
     "akrites.intake",
     "akrites.messaging",
+    "akrites.webhooks",
 ]
 
 MIDDLEWARE = [

@@ -4,6 +4,7 @@ from akrites import api
 from akrites.accounts import views as accounts
 from akrites.audit import views as audit
 from akrites.cases import views as cases
+from akrites.cases import views_workflow as case_flow
 from akrites.intake import views as intake
 from akrites.registry import views as registry
 from akrites.web import views_auth, views_home
@@ -46,6 +47,11 @@ urlpatterns = [
     path("cases/<str:number>/invite/", cases.case_invite, name="case-invite"),
     path("cases/<str:number>/tlp/", cases.case_relabel, name="case-relabel"),
     path("cases/<str:number>/embargo/", cases.case_embargo, name="case-embargo"),
+    path("cases/<str:number>/transition/", case_flow.case_transition, name="case-transition"),
+    path("cases/<str:number>/assessment/", case_flow.case_assess, name="case-assess"),
+    path("cases/<str:number>/fix/", case_flow.case_fix, name="case-fix"),
+    path("cases/<str:number>/exploited/", case_flow.case_exploited, name="case-exploited"),
+    path("cases/<str:number>/audit/", case_flow.case_audit_export, name="case-audit-export"),
     path(
         "cases/<str:number>/organisations/<int:org_id>/remove/",
         cases.case_uninvite,

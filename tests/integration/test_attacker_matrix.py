@@ -191,6 +191,10 @@ WEB_POST: dict[str, DataFn] = {
         "tlp": "",
     },
     "cases/<str:number>/messages/private/": lambda w, a: {"user": str(w.participant.pk)},
+    "cases/<str:number>/transition/": lambda w, a: {"transition": "start_triage"},
+    "cases/<str:number>/assessment/": lambda w, a: {"severity": "low"},
+    "cases/<str:number>/fix/": lambda w, a: {"kind": "commit", "url": "https://example.net/c/1"},
+    "cases/<str:number>/exploited/": lambda w, a: {"since": "2026-01-01T00:00"},
 }
 
 # Query strings for GET routes that need one: a word of the private message.
@@ -215,6 +219,15 @@ API_BODY: dict[tuple[str, str], DataFn] = {
     },
     ("POST", "/api/v1/cases/{number}/merge"): lambda w, a: {"other": w.second_case.number},
     ("POST", "/api/v1/cases/{number}/embargo"): lambda w, a: {"action": "accept"},
+    ("POST", "/api/v1/cases/{number}/transitions"): lambda w, a: {"transition": "start_triage"},
+    ("PUT", "/api/v1/cases/{number}/assessment"): lambda w, a: {"severity": "low"},
+    ("POST", "/api/v1/cases/{number}/fix"): lambda w, a: {
+        "kind": "commit",
+        "url": "https://example.net/commit/1",
+    },
+    ("POST", "/api/v1/cases/{number}/exploited"): lambda w, a: {
+        "since": "2026-01-01T00:00:00+00:00"
+    },
     ("POST", "/api/v1/cases/{number}/threads"): lambda w, a: {"user": w.participant.pk},
     ("POST", "/api/v1/cases/{number}/threads/{thread_id}/messages"): lambda w, a: {
         "body": "probe message"
@@ -399,6 +412,8 @@ LIST_SEES = {
     ("participant", "cases/"),
     ("participant", "organisation/cases/"),  # read in: the invitation shows the number
     ("co_participant", "cases/"),
+    ("participant", "/api/v1/cases"),
+    ("co_participant", "/api/v1/cases"),
     ("co_participant", "organisation/cases/"),
     ("maintainer_admin", "organisation/cases/"),
     *KNOWN_LEAKS,

@@ -46,6 +46,11 @@ class User(AbstractBaseUser):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="members")
     time_zone = models.CharField(max_length=64, default="UTC")
     is_active = models.BooleanField(default=True)
+    # An OpenPGP public key (armoured) and the opt-in to receive notices' content encrypted
+    # to it; without both, notices say only that something happened.
+    openpgp_key = models.TextField(blank=True)
+    openpgp_fingerprint = models.CharField(max_length=64, blank=True)
+    notices_encrypted = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     USERNAME_FIELD = "email"

@@ -1,5 +1,6 @@
 # No "from __future__ import annotations": django-ninja resolves these annotations at runtime.
-"""Case API: the embargo of a case (read, propose, accept, break)."""
+"""Case API: the queue, one case with its guard checklist, lifecycle transitions, triage's
+assessment, the fix, exploitation in the wild, the embargo, and the audit-trail export."""
 
 from datetime import datetime
 from typing import Any
@@ -8,7 +9,13 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from akrites.cases import selectors
-from akrites.cases.embargo import embargo_accept, embargo_break, embargo_of, embargo_propose
+from akrites.cases.embargo import (
+    embargo_accept,
+    embargo_break,
+    embargo_end_early,
+    embargo_of,
+    embargo_propose,
+)
 from akrites.domain.embargo import Embargo
 from akrites.domain.errors import InvalidInput
 from akrites.domain.permissions import Permission
@@ -18,9 +25,11 @@ router = Router(tags=["cases"])
 
 
 class EmbargoIn(Schema):
-    action: str = Field(..., description="propose | accept | break")
+    action: str = Field(..., description="propose | accept | break | end (early)")
     end_at: datetime | None = Field(None, description="with propose: the end, with a time zone")
-    reason: str = Field("", description="with break: leak | active_exploitation | fix_public")
+    reason: str = Field(
+        "", description="with break: leak | active_exploitation | fix_public; with end: why"
+    )
     detail: str = Field("", max_length=2000, description="with break: what happened")
 
 
@@ -46,7 +55,7 @@ def _embargo_json(e: Embargo | None) -> dict[str, Any]:
 @router.get("/cases/{number}/embargo", response=dict[str, Any])
 @api_requires(Permission.CASE_READ)
 def embargo_get(request: HttpRequest, number: str) -> dict[str, Any]:
-    case = selectors.case_get(actor=actor(request), number=number)
+    case = selectors.case_open(actor=actor(request), number=number)
     return _embargo_json(embargo_of(case))
 
 
@@ -63,8 +72,10 @@ def embargo_act(request: HttpRequest, number: str, payload: EmbargoIn) -> dict[s
         result = embargo_accept(actor=a, case=case)
     elif payload.action == "break":
         result = embargo_break(actor=a, case=case, reason=payload.reason, detail=payload.detail)
+    elif payload.action == "end":
+        result = embargo_end_early(actor=a, case=case, reason=payload.reason)
     else:
         raise InvalidInput(
-            f"unknown action '{payload.action}': use propose, accept or break", field="action"
+            f"unknown action '{payload.action}': use propose, accept, break or end", field="action"
         )
     return _embargo_json(result)

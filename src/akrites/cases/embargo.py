@@ -61,7 +61,11 @@ def _timeline(case: Case) -> Timeline:
         .values_list("invited_at", flat=True)
         .first()
     )
-    return Timeline(started_at=case.first_reported_at, distributions_read_in_at=downstream)
+    return Timeline(
+        started_at=case.first_reported_at,
+        distributions_read_in_at=downstream,
+        exploited_since=case.exploited_since,
+    )
 
 
 def embargo_of(case: Case) -> Embargo | None:
@@ -111,27 +115,24 @@ def _store(actor: Actor, case: Case, outcome: Outcome) -> Embargo:
     return embargo
 
 
-def _announce(case: Case, what: str) -> None:
-    """Tell everyone read in (and the coordinators) that something changed; never what."""
-    from akrites.jobs import enqueue_after_commit
-    from akrites.notifications.tasks import send_case_notice
+def _announce(case: Case, what: str, kind: str | None = None) -> None:
+    """Tell everyone read in (and the coordinators) that something changed, and the
+    organisations' webhooks; never what. ``kind`` is the CaseEvent; without it, it is
+    told from the sentence."""
+    from akrites.domain.case_events import NOTICE_TEXT, CaseEvent
+    from akrites.notifications.events import case_event
 
-    users = set(
-        CaseParticipant.objects.filter(
-            case=case, removed_at__isnull=True, user__is_active=True
-        ).values_list("user_id", flat=True)
-    )
-    from akrites.accounts.models import User
-
-    users |= set(
-        User.objects.filter(
-            organisation__kind=OrgKind.SIRT.value,
-            is_active=True,
-            role_assignments__role="coordinator",
-        ).values_list("pk", flat=True)
-    )
-    for user_id in sorted(users):
-        enqueue_after_commit(send_case_notice, user_id, case.number, what, "")
+    if kind is None:
+        by_text = {text: event for event, text in NOTICE_TEXT.items()}
+        if what in by_text:
+            kind = by_text[what]
+        elif what.startswith("has its embargo ending"):
+            kind = CaseEvent.EMBARGO_REMINDER
+        elif "ended its embargo" in what or "embargo has ended" in what:
+            kind = CaseEvent.EMBARGO_ENDED
+        else:
+            kind = CaseEvent.EMBARGO_CHANGED
+    case_event(case, kind, "", what=what)
 
 
 def _locked(case: Case) -> Case:
@@ -181,6 +182,36 @@ def embargo_break(
             current, by=by, reason=reason, detail=detail, now=now or timezone.now()
         )
         return _store(actor, case, outcome)
+
+
+def embargo_end_early(
+    *, actor: Actor, case: Case, reason: str, now: datetime | None = None
+) -> Embargo:
+    """The coordinator ends the embargo before its date, with a reason (e.g. the fix is out
+    and every party is ready). Everyone read in is told that it ended, not why."""
+    require(actor, Permission.CASE_COORDINATE)
+    by = _acting_org(actor, case)
+    with transaction.atomic():
+        case = _locked(case)
+        current = embargo_of(case)
+        if current is None:
+            raise Conflict("there is no embargo to end", field="reason")
+        outcome = rules.end(current, by=by, now=now or timezone.now(), reason=reason)
+        embargo = _store(actor, case, outcome)
+        _announce(case, "has ended its embargo early")
+        return embargo
+
+
+def embargo_enforce_cap(*, actor: Actor, case: Case, now: datetime | None = None) -> None:
+    """Bring an agreed date within the cap after the timeline changed (e.g. exploitation in
+    the wild became known). Call inside the transaction that changed the timeline."""
+    current = embargo_of(case)
+    if current is None:
+        return
+    outcome = rules.enforce_cap(current, now=now or timezone.now(), timeline=_timeline(case))
+    if outcome.events:
+        _store(actor, case, outcome)
+        _announce(case, "has a shorter embargo: the policy cap now applies")
 
 
 @dataclass(frozen=True, slots=True)

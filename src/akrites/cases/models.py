@@ -25,9 +25,30 @@ class Case(models.Model):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_cases"
     )
+    # Triage's assessment (akrites.domain.assessment). The component link, severity,
+    # priority and dates are kept in clear for the queue's filters; the why (reasons, fix
+    # references, fixed versions) is in ``details_sealed``, under the case key.
+    component = models.ForeignKey(
+        "registry.Component", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    severity = models.CharField(max_length=16, blank=True)
+    priority = models.PositiveSmallIntegerField(null=True, blank=True)
+    deadline = models.DateTimeField(null=True, blank=True)
+    exploited_since = models.DateTimeField(null=True, blank=True)
+    maintainer_notified_at = models.DateTimeField(null=True, blank=True)
+    maintainer_responded_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+    )
+    details_sealed = models.BinaryField(null=True)
 
     class Meta:
         ordering = ("-first_reported_at",)
+        indexes = (
+            models.Index(fields=("state", "priority"), name="case_queue"),
+            models.Index(fields=("deadline",), name="case_deadline"),
+        )
         constraints = (models.UniqueConstraint(fields=("year", "seq"), name="case_number_once"),)
 
     def __str__(self) -> str:

@@ -3,19 +3,24 @@ read in (participants arrive with the case workspace)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
 
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
 
-from akrites.accounts.models import User
+from akrites.accounts.models import Organisation, User
 from akrites.audit.models import AuditEvent
 from akrites.audit.services import audit_record
 from akrites.cases.keys import case_data_key, open_for_case
 from akrites.cases.models import Case, CaseParticipant
 from akrites.domain.audit import AuditAction
 from akrites.domain.errors import NotFound
+from akrites.domain.lifecycle import CaseState
 from akrites.domain.permissions import OrgKind, Permission
 from akrites.domain.policy import Actor, CaseResource, UserId, authorize, may_ever, require
 
@@ -134,3 +139,186 @@ def case_finders(case: Case) -> list[FinderCredit]:
         )
         for i, r in enumerate(reports)
     ]
+
+
+AUDIT_EXPORT_FIELDS = [
+    "seq",
+    "occurred_at",
+    "action",
+    "actor",
+    "actor_organisation",
+    "target_type",
+    "target_id",
+    "data",
+    "hash",
+    "prev_hash",
+]
+
+
+def case_audit_trail(*, actor: Actor, case: Case, export_format: str) -> list[dict[str, Any]]:
+    """Every audit event about the case, oldest first, for coordinators; the export is itself
+    audited (in the same transaction as the read)."""
+    require(actor, Permission.CASE_COORDINATE)
+    with transaction.atomic():
+        events = list(
+            AuditEvent.objects.filter(target_type="case", target_id=case.number).order_by("seq")
+        )
+        users = dict(
+            User.objects.filter(
+                pk__in={e.actor_user_id for e in events if e.actor_user_id}
+            ).values_list("pk", "email")
+        )
+        orgs = dict(
+            Organisation.objects.filter(
+                pk__in={e.actor_org_id for e in events if e.actor_org_id}
+            ).values_list("pk", "name")
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.CASE_AUDIT_EXPORTED,
+            target_type="case",
+            target_id=case.number,
+            data={"events": len(events), "format": export_format},
+        )
+    return [
+        {
+            "seq": e.seq,
+            "occurred_at": e.occurred_at.isoformat(),
+            "action": e.action,
+            "actor": users.get(e.actor_user_id or 0, "system" if e.actor_user_id is None else ""),
+            "actor_organisation": orgs.get(e.actor_org_id or 0, ""),
+            "target_type": e.target_type,
+            "target_id": e.target_id,
+            "data": e.data,
+            "hash": e.hash,
+            "prev_hash": e.prev_hash,
+        }
+        for e in events
+    ]
+
+
+# What participants outside the SIRT see on the case timeline: what happened, not who.
+TIMELINE_ACTIONS = {
+    AuditAction.CASE_OPENED.value: "Case opened",
+    AuditAction.CASE_TRANSITIONED.value: "State changed",
+    AuditAction.CASE_ASSESSED.value: "Assessed",
+    AuditAction.CASE_FIX_RECORDED.value: "Fix recorded",
+    AuditAction.CASE_EXPLOITED.value: "Exploitation in the wild recorded",
+    AuditAction.EMBARGO_CHANGED.value: "Embargo",
+    AuditAction.CASE_ORG_INVITED.value: "Organisation invited",
+    AuditAction.CASE_ORG_REMOVED.value: "Organisation removed",
+    AuditAction.CASE_RELABELLED.value: "Relabelled",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    at: datetime
+    what: str
+    detail: str
+    who: str
+
+
+def _timeline_detail(action: str, data: dict[str, Any]) -> str:
+    if action == AuditAction.CASE_TRANSITIONED.value:
+        return f"{data.get('from', '')} → {data.get('to', '')}"
+    if action == AuditAction.EMBARGO_CHANGED.value:
+        return str(data.get("event", "")).removeprefix("embargo.").replace("_", " ")
+    if action == AuditAction.CASE_ASSESSED.value:
+        return f"severity {data.get('severity', '')}, P{data.get('priority', '')}"
+    if action == AuditAction.CASE_RELABELLED.value:
+        return f"TLP:{data.get('from', '')} → TLP:{data.get('to', '')}"
+    return ""
+
+
+def case_timeline(*, actor: Actor, case: Case) -> list[TimelineEntry]:
+    """What happened to the case, newest first. Only the SIRT sees who did it."""
+    require(actor, Permission.CASE_READ, case_resource(case))
+    staff = bool(authorize(actor, Permission.CASE_COORDINATE))
+    events = list(
+        AuditEvent.objects.filter(
+            target_type="case", target_id=case.number, action__in=list(TIMELINE_ACTIONS)
+        ).order_by("-seq")[:200]
+    )
+    names: dict[int, str] = {}
+    if staff:
+        names = dict(
+            User.objects.filter(
+                pk__in={e.actor_user_id for e in events if e.actor_user_id}
+            ).values_list("pk", "email")
+        )
+    return [
+        TimelineEntry(
+            at=e.occurred_at,
+            what=TIMELINE_ACTIONS[e.action],
+            detail=_timeline_detail(e.action, e.data),
+            who=(names.get(e.actor_user_id or 0, "system") if staff else ""),
+        )
+        for e in events
+    ]
+
+
+DEADLINE_WINDOWS = {"overdue": "overdue", "7": "within 7 days", "30": "within 30 days"}
+
+
+@dataclass(frozen=True, slots=True)
+class CaseQueueFilter:
+    """The queue's filters, as typed in the query string (unknown values are ignored)."""
+
+    state: str = ""
+    component: str = ""
+    priority: int | None = None
+    deadline: str = ""
+
+    @staticmethod
+    def from_query(query: Mapping[str, str]) -> CaseQueueFilter:
+        state = query.get("state", "")
+        raw_priority = query.get("priority", "")
+        deadline = query.get("deadline", "")
+        return CaseQueueFilter(
+            state=state if state in {s.value for s in CaseState} else "",
+            component=query.get("component", "").strip()[:512],
+            priority=int(raw_priority) if raw_priority in {"1", "2", "3", "4"} else None,
+            deadline=deadline if deadline in DEADLINE_WINDOWS else "",
+        )
+
+    def as_query(self) -> str:
+        pairs = {
+            "state": self.state,
+            "component": self.component,
+            "priority": "" if self.priority is None else str(self.priority),
+            "deadline": self.deadline,
+        }
+        return urlencode({k: v for k, v in pairs.items() if v})
+
+
+def case_queue(
+    *, actor: Actor, filters: CaseQueueFilter, now: datetime | None = None
+) -> QuerySet[Case]:
+    """The cases the actor may see, filtered, most urgent first: priority, then deadline."""
+    qs = cases_visible_to(actor=actor).select_related("component")
+    if filters.state:
+        qs = qs.filter(state=filters.state)
+    if filters.component:
+        qs = qs.filter(Q(component__purl=filters.component) | Q(component__name=filters.component))
+    if filters.priority is not None:
+        qs = qs.filter(priority=filters.priority)
+    when = now or timezone.now()
+    if filters.deadline == "overdue":
+        qs = qs.filter(deadline__lt=when).exclude(state__in=_DONE)
+    elif filters.deadline in {"7", "30"}:
+        horizon = when + timedelta(days=int(filters.deadline))
+        qs = qs.filter(deadline__gte=when, deadline__lte=horizon)
+    return qs.order_by(
+        F("priority").asc(nulls_last=True),
+        F("deadline").asc(nulls_last=True),
+        "-first_reported_at",
+    )
+
+
+_DONE = [
+    CaseState.PUBLISHED.value,
+    CaseState.CLOSED.value,
+    CaseState.REJECTED.value,
+    CaseState.DUPLICATE.value,
+]

@@ -13,9 +13,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from akrites.accounts.auth import actor_from_request
 from akrites.accounts.models import Organisation, User
-from akrites.cases import selectors, services
-from akrites.cases.embargo import embargo_accept, embargo_break, embargo_of, embargo_propose
+from akrites.cases import selectors, services, workflow
+from akrites.cases.embargo import (
+    embargo_accept,
+    embargo_break,
+    embargo_end_early,
+    embargo_of,
+    embargo_propose,
+)
 from akrites.cases.models import Case, CaseOrganisation
+from akrites.domain.assessment import Severity
 from akrites.domain.embargo import BreakReason
 from akrites.domain.errors import AkritesError, Conflict, Forbidden, InvalidInput, NotFound
 from akrites.domain.lifecycle import CaseState
@@ -29,11 +36,11 @@ from akrites.web.access import requires
 @requires(Permission.CASE_READ)
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
+    """The queue: the SIRT sees every case, others the cases they are read in to. Filters
+    by state, component, priority and deadline; the most urgent first."""
     actor = actor_from_request(request)
-    qs = selectors.cases_visible_to(actor=actor).order_by("-first_reported_at")
-    state = request.GET.get("state", "")
-    if state in {s.value for s in CaseState}:
-        qs = qs.filter(state=state)
+    queue = selectors.CaseQueueFilter.from_query(request.GET)
+    qs = selectors.case_queue(actor=actor, filters=queue)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     rows = [{"case": c, "title": selectors.case_title(c)} for c in page]
     return render(
@@ -42,8 +49,12 @@ def case_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "rows": rows,
-            "state": state,
+            "filters": queue,
+            "query": queue.as_query(),
             "states": [s.value for s in CaseState],
+            "priorities": [1, 2, 3, 4],
+            "deadline_choices": selectors.DEADLINE_WINDOWS,
+            "now": timezone.now(),
         },
     )
 
@@ -76,6 +87,11 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
                 "name", flat=True
             )
         )
+    ctx["checklist"] = workflow.case_checklist(actor=actor, case=case)
+    ctx["timeline"] = selectors.case_timeline(actor=actor, case=case)
+    ctx["details"] = workflow.case_details(case)
+    ctx["may_fix"] = bool(authorize(actor, Permission.CASE_FIX, selectors.case_resource(case)))
+    ctx["severities"] = [s.value for s in Severity]
     if coordinating:
         ctx["invitations"] = case.organisations.filter(removed_at__isnull=True).select_related(
             "organisation"
@@ -206,6 +222,9 @@ def _embargo_act(actor: Actor, case: Case, post: QueryDict) -> str:
     if action == "accept":
         embargo_accept(actor=actor, case=case)
         return "You accepted the proposed date."
+    if action == "end":
+        embargo_end_early(actor=actor, case=case, reason=post.get("reason", ""))
+        return "The embargo has ended early; everyone read in is notified."
     if action == "break":
         embargo_break(
             actor=actor, case=case, reason=post.get("reason", ""), detail=post.get("detail", "")

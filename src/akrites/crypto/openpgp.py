@@ -61,3 +61,22 @@ def parse_public_key(text: str, *, field: str = "openpgp_key") -> PublicKeyInfo:
         expires_at=expires,
         armored=str(cert),
     )
+
+
+class OpenPGPEncryptionError(InvalidInput):
+    """Nothing could be encrypted to this key (expired, revoked, or no encryption subkey)."""
+
+    code = "openpgp_key_cannot_encrypt"
+
+
+def encrypt_to(armored_key: str, plaintext: bytes, *, field: str = "openpgp_key") -> str:
+    """An ASCII-armoured OpenPGP message that only the holder of the key's secret part can
+    read. Sequoia picks the key's valid encryption subkeys and a modern cipher."""
+    try:
+        cert = pysequoia.Cert.from_bytes(armored_key.strip().encode("utf-8"))
+        armored = pysequoia.encrypt(plaintext, recipients=[cert])
+    except Exception as exc:  # noqa: BLE001  (Sequoia raises plain RuntimeError/ValueError)
+        raise OpenPGPEncryptionError(
+            f"cannot encrypt to this OpenPGP key: {_first_line(exc)}", field=field
+        ) from None
+    return armored.decode("ascii")

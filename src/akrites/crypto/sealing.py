@@ -9,9 +9,11 @@ uniqueness and look rows up without holding the plaintext.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import os
+import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -104,13 +106,18 @@ def generate_master_key_text() -> str:
 def load_or_create_key_file(path: Path) -> MasterKey:
     """Development only: a key file in the data directory, created once (mode 0600)."""
     if not path.exists():
+        # Written in full under a private name, then linked into place: a process racing
+        # this one either sees no file or the whole key, never an empty one.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".master-key-")
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(generate_master_key_text())
+                fh.flush()
+                os.fsync(fh.fileno())
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
+        finally:
+            Path(tmp).unlink()
     return parse_master_key(path.read_text(encoding="utf-8"), source=str(path))
 
 

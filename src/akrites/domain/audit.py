@@ -37,6 +37,10 @@ class AuditAction(StrEnum):
     CONTACT_ADDED = "contact.added"
     CONTACT_REMOVED = "contact.removed"
     CASE_TRANSITIONED = "case.transitioned"
+    CASE_ASSESSED = "case.assessed"
+    CASE_FIX_RECORDED = "case.fix_recorded"
+    CASE_EXPLOITED = "case.exploited"
+    CASE_AUDIT_EXPORTED = "case.audit_exported"
     CASE_OPENED = "case.opened"
     CASE_MERGED = "case.merged"
     REPORT_RECEIVED = "report.received"
@@ -62,6 +66,15 @@ class AuditAction(StrEnum):
     MESSAGE_SEARCHED = "message.searched"
     MESSAGE_ATTACHMENT_ADDED = "message.attachment_added"
     MESSAGE_ATTACHMENT_DOWNLOADED = "message.attachment_downloaded"
+    # Notifications: webhooks, OpenPGP keys for notices, encrypted disclosures.
+    WEBHOOK_CREATED = "webhook.created"
+    WEBHOOK_UPDATED = "webhook.updated"
+    WEBHOOK_SECRET_ROTATED = "webhook.secret_rotated"
+    WEBHOOK_DELETED = "webhook.deleted"
+    WEBHOOK_PINGED = "webhook.pinged"
+    USER_OPENPGP_KEY_SET = "user.openpgp_key_set"
+    NOTICE_CONTENT_SENT = "notice.content_sent"
+    CASE_DISCLOSED = "case.disclosed"
 
 
 @dataclass(frozen=True, slots=True)

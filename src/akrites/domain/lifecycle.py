@@ -72,6 +72,7 @@ class CaseFacts:
     fixed_versions_known: bool = False
     advisory_approved: bool = False
     downstream_participants: int = 0
+    exploited: bool = False
 
 
 Guard = Callable[[CaseFacts], str | None]  # None when satisfied, else what is missing
@@ -95,6 +96,10 @@ G_DEADLINE = _needs(lambda f: f.deadline is not None, "a fix deadline is set")
 G_CONTACT = _needs(
     lambda f: f.maintainer_contact_known,
     "a maintainer security contact is known (or Akrites acts as last resort)",
+)
+G_NO_CONTACT = _needs(
+    lambda f: not f.maintainer_contact_known,
+    "no maintainer can be reached (no security contact, no maintainer organisation)",
 )
 G_EMBARGO_PROPOSED = _needs(
     lambda f: f.embargo in {EmbargoState.PROPOSED, EmbargoState.ACTIVE}, "an embargo is proposed"
@@ -217,6 +222,16 @@ TRANSITIONS: tuple[Transition, ...] = (
         G_EMBARGO_PROPOSED,
         label="Notify maintainer",
         description="The upstream maintainers are read in under embargo.",
+    ),
+    _t(
+        "take_over",
+        {S.ACCEPTED},
+        S.ESCALATED,
+        P.CASE_COORDINATE,
+        G_NO_CONTACT,
+        G_EMBARGO_PROPOSED,
+        label="Act as maintainer of last resort",
+        description="The package has no reachable maintainer: Akrites prepares the fix itself.",
     ),
     _t(
         "mark_unresponsive",

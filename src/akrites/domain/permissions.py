@@ -36,6 +36,7 @@ class Permission(StrEnum):
     CASE_FIX = "cases:case:fix"
     CASE_PUBLISH = "cases:case:publish"
     CASE_MESSAGE = "cases:message:post"
+    WEBHOOK_MANAGE = "accounts:webhook:manage"
 
 
 class Role(StrEnum):
@@ -84,7 +85,11 @@ _EVERYONE: tuple[Grant, ...] = (
 _POST_AS_PARTICIPANT = Grant(P.CASE_MESSAGE, Scope.PARTICIPANT)
 
 ROLE_GRANTS: Mapping[Role, tuple[Grant, ...]] = {
-    Role.ADMIN: (*_EVERYONE, Grant(P.MEMBER_MANAGE, Scope.OWN_ORG)),
+    Role.ADMIN: (
+        *_EVERYONE,
+        Grant(P.MEMBER_MANAGE, Scope.OWN_ORG),
+        Grant(P.WEBHOOK_MANAGE, Scope.OWN_ORG),
+    ),
     Role.COORDINATOR: (
         *_EVERYONE,
         Grant(P.ORGANISATION_READ),

@@ -16,6 +16,7 @@ from akrites.audit.services import audit_record
 from akrites.cases.keys import case_data_key, seal_for_case
 from akrites.cases.models import Case, CaseParticipant
 from akrites.cases.selectors import case_resource
+from akrites.cases.workflow import note_maintainer_reply
 from akrites.crypto.sealing import seal
 from akrites.domain.attachments import check_attachment, safe_filename
 from akrites.domain.audit import AuditAction
@@ -213,6 +214,7 @@ def message_post(
                 "attachments": attached,
             },
         )
+        note_maintainer_reply(case, actor.user_id)
         transaction.on_commit(partial(_announce, case, message))
         # Queued in this transaction: it exists exactly when the message does.
         enqueue_after_commit(notify_new_message, case.number, message.pk, actor.user_id)

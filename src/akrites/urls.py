@@ -58,6 +58,7 @@ urlpatterns = [
         name="case-uninvite",
     ),
     path("organisation/cases/", cases.organisation_cases, name="organisation-cases"),
+    path("organisation/webhooks/", include("akrites.webhooks.urls")),
     path("triage/", intake.triage_queue, name="triage"),
     path(
         "triage/suggestions/<int:suggestion_id>/",

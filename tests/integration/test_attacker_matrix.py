@@ -413,6 +413,10 @@ LIST_SEES = {
     ("participant", "organisation/cases/"),  # read in: the invitation shows the number
     ("co_participant", "cases/"),
     ("participant", "/api/v1/cases"),
+    # The dashboard lists one's own cases (read in) and one's organisation's reports.
+    ("finder", ""),
+    ("participant", ""),
+    ("co_participant", ""),
     ("co_participant", "/api/v1/cases"),
     ("co_participant", "organisation/cases/"),
     ("maintainer_admin", "organisation/cases/"),

@@ -527,3 +527,35 @@ def test_no_one_else_exports_the_audit_trail(world) -> None:  # type: ignore[no-
     )
     assert r.status_code == 403
     assert not _events(world["case"], "case.audit_exported")
+
+
+# --- the maintainer's and the reporter's views ---------------------------------------------
+
+
+@pytest.mark.django_db
+def test_dashboards_show_a_maintainer_their_cases_and_a_reporter_their_reports(world) -> None:  # type: ignore[no-untyped-def]
+    other = _case(world["lab"], **OTHER)
+    outsider = make_user(OrgKind.MAINTAINER, Role.MAINTAINER)
+    page = sign_in(Client(), outsider).get("/").content.decode()
+    assert world["case"].number not in page
+    assert "You are not read in to any case" in page
+    _read_in_maintainer(world)
+    page = sign_in(Client(), world["maintainer"]).get("/").content.decode()
+    mine = page.split('id="my-cases"')[1].split("</section>")[0]
+    assert world["case"].number in mine
+    assert other.number not in mine
+    assert "maintainer" in mine
+    page = sign_in(Client(), world["lab"]).get("/").content.decode()
+    reports = page.split('id="my-reports"')[1].split("</section>")[0]
+    assert world["case"].number in reports
+    assert other.number in reports
+
+
+@pytest.mark.django_db
+def test_reading_a_report_is_audited_on_the_web_and_the_api(world) -> None:  # type: ignore[no-untyped-def]
+    tracking = world["case"].reports.get().tracking_id
+    assert sign_in(Client(), world["lab"]).get(f"/reports/{tracking}/").status_code == 200
+    headers = bearer(world["lab"])
+    assert Client().get(f"/api/v1/reports/{tracking}", **headers).status_code == 200
+    viewed = _events(world["case"], "report.viewed")
+    assert viewed == [{"report": tracking}, {"report": tracking}]

@@ -46,3 +46,19 @@ class TimeZoneForm(forms.Form):
         label="Show times in",
         help_text="An IANA time zone, e.g. Europe/Athens or UTC",
     )
+
+
+class OpenPGPKeyForm(forms.Form):
+    openpgp_key = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+        required=False,
+        max_length=70000,
+        label="OpenPGP public key",
+        help_text="ASCII-armoured (-----BEGIN PGP PUBLIC KEY BLOCK-----); empty removes it",
+    )
+    encrypted = forms.BooleanField(
+        required=False,
+        label="Send me the content encrypted",
+        help_text="Notices about new case messages then include the message, encrypted to "
+        "this key; without it they only say that there is something new",
+    )

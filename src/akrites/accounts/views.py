@@ -12,6 +12,7 @@ from akrites.accounts import selectors, services
 from akrites.accounts.auth import actor_from_request
 from akrites.accounts.forms import (
     MemberForm,
+    OpenPGPKeyForm,
     OrganisationForm,
     PasswordForm,
     RolesForm,
@@ -24,6 +25,7 @@ from akrites.domain.errors import Conflict, InvalidInput
 from akrites.domain.permissions import Permission, Role, role_allowed_in, token_scopes_allowed
 from akrites.domain.policy import OrgId, OrgResource, authorize
 from akrites.jobs import enqueue_after_commit
+from akrites.notifications.preferences import notice_key_set
 from akrites.web.access import requires
 from akrites.web.forms import add_error
 
@@ -62,8 +64,27 @@ def account(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Times are now shown in {user.time_zone}.")
             return HttpResponseRedirect("/account/")
+    key_form = OpenPGPKeyForm(
+        request.POST if which == "openpgp" else None,
+        initial={"openpgp_key": user.openpgp_key, "encrypted": user.notices_encrypted},
+    )
+    if which == "openpgp" and key_form.is_valid():
+        try:
+            notice_key_set(
+                actor=actor,
+                user=user,
+                openpgp_key=key_form.cleaned_data["openpgp_key"],
+                encrypted=key_form.cleaned_data["encrypted"],
+            )
+        except InvalidInput as exc:
+            add_error(key_form, exc, default_field="openpgp_key")
+        else:
+            messages.success(request, "Your OpenPGP key and notice choice were saved.")
+            return HttpResponseRedirect("/account/")
     return render(
-        request, "accounts/account.html", {"form": form, "zone_form": zone_form, "actor": actor}
+        request,
+        "accounts/account.html",
+        {"form": form, "zone_form": zone_form, "key_form": key_form, "actor": actor},
     )
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from akrites.accounts.models import Organisation
 from akrites.audit.services import audit_record_many
 from akrites.cases.keys import case_data_key, open_for_case, seal_for_case
-from akrites.cases.models import Case, CaseEmbargo, CaseOrganisation, CaseParticipant
+from akrites.cases.models import Case, CaseEmbargo, CaseOrganisation
 from akrites.cases.selectors import case_resource
 from akrites.domain import embargo as rules
 from akrites.domain.audit import AuditAction

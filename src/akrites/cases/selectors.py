@@ -17,7 +17,7 @@ from akrites.accounts.models import Organisation, User
 from akrites.audit.models import AuditEvent
 from akrites.audit.services import audit_record
 from akrites.cases.keys import case_data_key, open_for_case
-from akrites.cases.models import Case, CaseParticipant
+from akrites.cases.models import Case, CaseEmbargo, CaseParticipant
 from akrites.domain.audit import AuditAction
 from akrites.domain.errors import NotFound
 from akrites.domain.lifecycle import CaseState
@@ -322,3 +322,38 @@ _DONE = [
     CaseState.REJECTED.value,
     CaseState.DUPLICATE.value,
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class MyCase:
+    case: Case
+    title: str
+    role: str
+    embargo_status: str
+    embargo_end: datetime | None
+
+
+def my_cases(*, actor: Actor, limit: int = 50) -> list[MyCase]:
+    """The cases a maintainer, vendor or operator is read in to, most urgent first: what
+    their own dashboard lists (the SIRT uses the queue)."""
+    if actor.user_id is None:
+        return []
+    live = CaseParticipant.objects.filter(user_id=actor.user_id, removed_at__isnull=True)
+    roles = dict(live.values_list("case_id", "role"))
+    cases = case_queue(actor=actor, filters=CaseQueueFilter()).filter(pk__in=list(roles))[:limit]
+    embargoes = {
+        e.case_id: e for e in CaseEmbargo.objects.filter(case_id__in=[c.pk for c in cases])
+    }
+    out = []
+    for c in cases:
+        e = embargoes.get(c.pk)
+        out.append(
+            MyCase(
+                case=c,
+                title=case_title(c),
+                role=roles.get(c.pk, ""),
+                embargo_status=e.status if e else "none",
+                embargo_end=e.end_at if e else None,
+            )
+        )
+    return out

@@ -44,6 +44,7 @@ class AuditAction(StrEnum):
     CASE_OPENED = "case.opened"
     CASE_MERGED = "case.merged"
     REPORT_RECEIVED = "report.received"
+    REPORT_VIEWED = "report.viewed"
     REPORT_MOVED = "report.moved"
     SUGGESTION_CONFIRMED = "suggestion.confirmed"
     SUGGESTION_REJECTED = "suggestion.rejected"

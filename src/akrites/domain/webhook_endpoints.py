@@ -16,7 +16,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from akrites.domain.errors import InvalidInput
 from akrites.domain.webhooks import MIN_SECRET_BYTES, new_secret
@@ -79,10 +79,6 @@ class Target:
     port: int
     address: IPAddress | None
 
-    @property
-    def is_loopback_name(self) -> bool:
-        return self.host == "localhost" or self.host.endswith(".localhost")
-
 
 def address_refusal(address: IPAddress, *, allow_loopback: bool) -> str | None:
     """Why Akrites must not connect to ``address`` (None: it may)."""
@@ -143,9 +139,8 @@ def _host(raw: str, field: str) -> tuple[str, IPAddress | None]:
     return host, None
 
 
-def parse_target(text: str, *, allow_loopback: bool, field: str = "url") -> Target:
-    """Check an endpoint URL as it is registered, or raise the specific refusal."""
-    url = text.strip()
+def _split(url: str, field: str) -> SplitResult:
+    """The URL's parts, refusing what is malformed whatever the host is."""
     if not url:
         raise MalformedUrl("the endpoint URL is empty", field=field)
     if len(url) > MAX_URL_LENGTH:
@@ -154,11 +149,10 @@ def parse_target(text: str, *, allow_loopback: bool, field: str = "url") -> Targ
         raise MalformedUrl("the URL contains spaces or control characters", field=field)
     try:
         parts = urlsplit(url)
-        port = parts.port
+        _ = parts.port  # raises for a port that is not a number in 0-65535
     except ValueError as exc:
         raise MalformedUrl(f"not a valid URL: {exc}", field=field) from None
-    scheme = parts.scheme.lower()
-    if scheme not in {"https", "http"} or not parts.hostname:
+    if parts.scheme.lower() not in {"https", "http"} or not parts.hostname:
         raise MalformedUrl("give a full URL such as https://hooks.example.org/akrites", field=field)
     if parts.username is not None or parts.password is not None:
         raise CredentialsInUrl(
@@ -168,25 +162,27 @@ def parse_target(text: str, *, allow_loopback: bool, field: str = "url") -> Targ
         )
     if parts.fragment:
         raise MalformedUrl("the URL has a #fragment, which is never sent: remove it", field=field)
-    host, address = _host(parts.hostname, field)
-    target = Target(
-        url="",
-        scheme=scheme,
-        host=host,
-        port=port or (443 if scheme == "https" else 80),
-        address=address,
+    return parts
+
+
+def parse_target(text: str, *, allow_loopback: bool, field: str = "url") -> Target:
+    """Check an endpoint URL as it is registered, or raise the specific refusal."""
+    parts = _split(text.strip(), field)
+    scheme = parts.scheme.lower()
+    host, address = _host(str(parts.hostname), field)
+    loopback = (
+        host == "localhost"
+        or host.endswith(".localhost")
+        or (address is not None and address.is_loopback)
     )
-    loopback = target.is_loopback_name or (address is not None and address.is_loopback)
     if loopback and not allow_loopback:
         raise PrivateAddress(f"{host} is this server itself: use a public address", field=field)
     if address is not None:
         check_addresses(host, [address], allow_loopback=allow_loopback, field=field)
-    elif "." not in host or host.endswith(_INTERNAL_SUFFIXES):
-        if not loopback:
-            raise PrivateAddress(
-                f"{host} is an internal name: use a public, fully qualified host name",
-                field=field,
-            )
+    elif not loopback and ("." not in host or host.endswith(_INTERNAL_SUFFIXES)):
+        raise PrivateAddress(
+            f"{host} is an internal name: use a public, fully qualified host name", field=field
+        )
     if scheme == "http" and not loopback:
         raise InsecureUrl(
             "webhooks are sent over https only: the URL must start with https://", field=field
@@ -194,9 +190,12 @@ def parse_target(text: str, *, allow_loopback: bool, field: str = "url") -> Targ
     netloc = f"[{host}]" if isinstance(address, ipaddress.IPv6Address) else host
     if parts.port is not None:
         netloc += f":{parts.port}"
-    normalised = urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
     return Target(
-        url=normalised, scheme=scheme, host=host, port=target.port, address=address
+        url=urlunsplit((scheme, netloc, parts.path or "/", parts.query, "")),
+        scheme=scheme,
+        host=host,
+        port=parts.port or (443 if scheme == "https" else 80),
+        address=address,
     )
 
 
@@ -223,7 +222,8 @@ def retry_delay(attempt: int) -> timedelta:
     one minute, at most two hours apart."""
     if attempt < 1:
         raise ValueError("attempts are counted from 1")
-    return min(FIRST_RETRY * 2 ** (attempt - 1), LONGEST_RETRY)
+    doubled = FIRST_RETRY * (1 << min(attempt - 1, 30))
+    return min(doubled, LONGEST_RETRY)
 
 
 def gives_up_after(attempt: int) -> bool:

@@ -154,7 +154,7 @@ def report_list(request: HttpRequest) -> list[dict[str, Any]]:
 @router.get("/reports/{tracking_id}", response=ReportStatusOut)
 @api_requires(Permission.REPORT_READ)
 def report_status(request: HttpRequest, tracking_id: str) -> dict[str, Any]:
-    return status_of(selectors.report_get(actor=actor(request), tracking_id=tracking_id))
+    return status_of(selectors.report_open(actor=actor(request), tracking_id=tracking_id))
 
 
 @router.post("/reports/{tracking_id}/attachments", response={201: Any})

@@ -6,9 +6,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 
+from akrites.audit.services import audit_record
 from akrites.cases.keys import case_data_key, open_for_case
+from akrites.domain.audit import AuditAction
 from akrites.domain.errors import NotFound
 from akrites.domain.permissions import Permission
 from akrites.domain.policy import Actor, OrgId, OrgResource, authorize, may_ever, require
@@ -30,6 +33,21 @@ def report_get(*, actor: Actor, tracking_id: str) -> Report:
     report = reports_visible_to(actor=actor).filter(tracking_id=tracking_id).first()
     if report is None:
         raise NotFound("no such report")
+    return report
+
+
+def report_open(*, actor: Actor, tracking_id: str) -> Report:
+    """``report_get`` for showing a report (its content or its case's state): the read is
+    audited, against the report and its case."""
+    report = report_get(actor=actor, tracking_id=tracking_id)
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=AuditAction.REPORT_VIEWED,
+            target_type="case",
+            target_id=report.case.number,
+            data={"report": report.tracking_id},
+        )
     return report
 
 

@@ -127,7 +127,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def report_detail(request: HttpRequest, tracking_id: str) -> HttpResponse:
     actor = actor_from_request(request)
-    report = selectors.report_get(actor=actor, tracking_id=tracking_id)
+    report = selectors.report_open(actor=actor, tracking_id=tracking_id)
     content = selectors.report_content(report)
     return render(
         request,

@@ -110,7 +110,9 @@ def _encrypted_content(user: User, case_number: str, message_id: int | None) -> 
         return encrypt_to(user.openpgp_key, body.encode("utf-8"))
     except OpenPGPEncryptionError:
         # An expired or revoked key: the person still learns that there is something new.
-        log.warning("cannot encrypt to the OpenPGP key of user %s; sending the plain notice", user.pk)
+        log.warning(
+            "cannot encrypt to the OpenPGP key of user %s; sending the plain notice", user.pk
+        )
         return None
 
 
@@ -138,6 +140,7 @@ def send_case_notice(
     what: str,
     path: str,
     attempt: int = 1,
+    *,
     message_id: int | None = None,
 ) -> None:
     """One e-mail: "case AK-... has a new message" and a link; for a reader who stored an

@@ -20,6 +20,7 @@ _NAV: tuple[tuple[str, str, Permission], ...] = (
     ("Organisations", "/organisations/", Permission.ORGANISATION_LIST),
     ("My organisation", "/organisation/", Permission.MEMBER_READ),
     ("Case invitations", "/organisation/cases/", Permission.MEMBER_MANAGE),
+    ("Webhooks", "/organisation/webhooks/", Permission.WEBHOOK_MANAGE),
     ("API tokens", "/account/tokens/", Permission.TOKEN_MANAGE),
     ("Audit log", "/audit/", Permission.AUDIT_READ),
 )

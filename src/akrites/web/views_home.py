@@ -10,8 +10,11 @@ from django.views.decorators.http import require_GET
 from akrites.accounts.auth import actor_from_request
 from akrites.accounts.selectors import organisations_visible_to
 from akrites.audit.selectors import audit_events_visible_to
+from akrites.cases.selectors import my_cases
 from akrites.domain.permissions import Permission, Role
-from akrites.domain.policy import authorize
+from akrites.domain.policy import authorize, may_ever
+from akrites.intake.receipts import status_of
+from akrites.intake.selectors import reports_visible_to
 from akrites.registry.selectors import components_visible_to
 from akrites.web.access import public, requires
 
@@ -49,8 +52,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ctx["own_components"] = list(components.filter(maintainer_org_id=actor.org_id)[:50])
     if actor.roles & {Role.VENDOR, Role.OPERATOR, Role.OBSERVER}:
         ctx["critical_components"] = list(components.filter(critical=True)[:50])
+    if not actor.is_sirt and may_ever(actor, Permission.CASE_READ):
+        ctx["my_cases"] = my_cases(actor=actor)
     if Role.REPORTER in actor.roles:
         ctx["reporter"] = True
+        ctx["my_reports"] = [
+            status_of(r)
+            for r in reports_visible_to(actor=actor)
+            .select_related("case")
+            .order_by("-received_at")[:10]
+        ]
     if Role.ADMIN in actor.roles:
         ctx["org_admin"] = True
     return render(request, "web/dashboard.html", ctx)

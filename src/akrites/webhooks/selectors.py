@@ -18,9 +18,7 @@ RECENT_DELIVERIES = 50
 
 
 def may_manage(actor: Actor, organisation_id: int) -> bool:
-    return bool(
-        authorize(actor, Permission.WEBHOOK_MANAGE, OrgResource(OrgId(organisation_id)))
-    )
+    return bool(authorize(actor, Permission.WEBHOOK_MANAGE, OrgResource(OrgId(organisation_id))))
 
 
 def endpoints_visible_to(*, actor: Actor) -> QuerySet[WebhookEndpoint]:
@@ -46,7 +44,9 @@ def recent_deliveries(
     )
 
 
-def signing_secrets(endpoint: WebhookEndpoint, now: datetime | None = None) -> QuerySet[WebhookSecret]:
+def signing_secrets(
+    endpoint: WebhookEndpoint, now: datetime | None = None
+) -> QuerySet[WebhookSecret]:
     """The secrets that sign now: the current one and any still in their grace period.
     Internal: for the delivery worker and for showing dates, never values."""
     when = now or timezone.now()

@@ -252,12 +252,14 @@ def deliveries_for_case_event(
     orgs = sorted(set(organisation_ids))
     if not orgs:
         return []
-    queued = []
+    endpoints = WebhookEndpoint.objects.filter(organisation_id__in=orgs, is_active=True)
     with transaction.atomic():
-        for endpoint in WebhookEndpoint.objects.filter(organisation_id__in=orgs, is_active=True):
-            if event.value in endpoint.events:
-                queued.append(_queue(endpoint, event.value, case_number, url))
-    return queued
+        # Subscriptions are filtered here: JSON containment is not portable to SQLite.
+        return [
+            _queue(endpoint, event.value, case_number, url)
+            for endpoint in endpoints
+            if event.value in endpoint.events
+        ]
 
 
 def delivery_mark(delivery: WebhookDelivery, status: DeliveryStatus, note: str = "") -> None:

@@ -59,7 +59,9 @@ def _claim(delivery_pk: int) -> tuple[WebhookDelivery, list[str], int] | None:
         if delivery is None or delivery.status != DeliveryStatus.PENDING:
             return None
         reason = _reason_not_to_send(delivery)
-        secrets = [bytes(s) for s in signing_secrets(delivery.endpoint).values_list("sealed", flat=True)]
+        secrets = [
+            bytes(s) for s in signing_secrets(delivery.endpoint).values_list("sealed", flat=True)
+        ]
         if not reason and not secrets:
             reason = "the webhook has no signing secret: rotate it to create one"
         if reason:
@@ -104,7 +106,9 @@ def deliver_webhook(delivery_pk: int) -> None:
             delivery_mark(current, DeliveryStatus.DELIVERED)
         elif gives_up_after(number):
             what = outcome.error or f"HTTP {outcome.status_code}"
-            delivery_mark(current, DeliveryStatus.FAILED, f"gave up after {MAX_ATTEMPTS} attempts: {what}")
+            delivery_mark(
+                current, DeliveryStatus.FAILED, f"gave up after {MAX_ATTEMPTS} attempts: {what}"
+            )
             log.warning(
                 "webhook delivery %s to endpoint %s failed %d times; giving up",
                 delivery.delivery_id,

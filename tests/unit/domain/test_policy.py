@@ -42,6 +42,7 @@ EXPECTED: dict[Role, dict[Permission, Scope]] = {
         P.TOKEN_MANAGE: Scope.ANY,
         P.COMPONENT_READ: Scope.ANY,
         P.MEMBER_MANAGE: Scope.OWN_ORG,
+        P.WEBHOOK_MANAGE: Scope.OWN_ORG,
     },
     Role.COORDINATOR: {
         P.PROFILE_READ: Scope.ANY,

@@ -82,13 +82,19 @@ def _events(case: Case, action: str) -> list[dict]:  # type: ignore[type-arg]
 
 
 def _read_in_maintainer(w) -> None:  # type: ignore[no-untyped-def]
+    org = w["maintainer"].organisation
+    if not w["case"].organisations.filter(organisation=org, removed_at__isnull=True).exists():
+        _invite_maintainer(w)
+    case_read_in(actor=_a(w["maintainer"]), case=w["case"], user=w["maintainer"])
+
+
+def _invite_maintainer(w) -> None:  # type: ignore[no-untyped-def]
     case_invite_organisation(
         actor=_a(w["coord"]),
         case=w["case"],
         organisation=w["maintainer"].organisation,
         role="maintainer",
     )
-    case_read_in(actor=_a(w["maintainer"]), case=w["case"], user=w["maintainer"])
 
 
 def _accepted(w) -> Case:  # type: ignore[no-untyped-def]
@@ -559,3 +565,16 @@ def test_reading_a_report_is_audited_on_the_web_and_the_api(world) -> None:  # t
     assert Client().get(f"/api/v1/reports/{tracking}", **headers).status_code == 200
     viewed = _events(world["case"], "report.viewed")
     assert viewed == [{"report": tracking}, {"report": tracking}]
+
+
+@pytest.mark.django_db
+def test_notifying_the_maintainer_invites_their_organisation_once(world) -> None:  # type: ignore[no-untyped-def]
+    coord = _a(world["coord"])
+    case = _accepted(world)
+    embargo_propose(actor=coord, case=case, end_at=timezone.now() + timedelta(days=30))
+    workflow.case_transition(actor=coord, case=case, name="notify_maintainer")
+    invited = case.organisations.filter(removed_at__isnull=True)
+    assert [(i.organisation_id, i.role) for i in invited] == [
+        (world["maintainer"].organisation_id, "maintainer")
+    ]
+    assert len(_events(case, "case.organisation_invited")) == 1

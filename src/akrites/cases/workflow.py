@@ -17,6 +17,7 @@ from akrites.cases.embargo import _announce, embargo_enforce_cap
 from akrites.cases.keys import case_data_key, open_for_case, seal_for_case
 from akrites.cases.models import Case, CaseEmbargo, CaseOrganisation, CaseParticipant
 from akrites.cases.selectors import case_resource
+from akrites.cases.services import case_invite_organisation
 from akrites.domain import assessment as rules
 from akrites.domain import lifecycle
 from akrites.domain.audit import AuditAction
@@ -182,6 +183,7 @@ def case_transition(
             case.maintainer_notified_at = now
             case.maintainer_responded_at = None
             fields += ["maintainer_notified_at", "maintainer_responded_at"]
+            _invite_maintainers(actor, case)
         if step.target is CaseState.PUBLISHED:
             case.published_at = now
             fields.append("published_at")
@@ -206,6 +208,24 @@ def case_transition(
         )
         _announce(case, f"is now '{step.transition.label}'")
     return case
+
+
+def _invite_maintainers(actor: Actor, case: Case) -> None:
+    """Notifying the maintainer invites the component's maintainer organisation (if it is
+    registered and not invited yet); its administrator then reads people in."""
+    component = case.component
+    if component is None or component.maintainer_org is None:
+        return
+    invited = CaseOrganisation.objects.filter(
+        case=case, organisation_id=component.maintainer_org_id, removed_at__isnull=True
+    ).exists()
+    if not invited:
+        case_invite_organisation(
+            actor=actor,
+            case=case,
+            organisation=component.maintainer_org,
+            role=CaseRole.MAINTAINER.value,
+        )
 
 
 def case_assess(

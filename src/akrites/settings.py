@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "akrites.intake",
     "akrites.messaging",
     "akrites.webhooks",
+    "akrites.publication",
 ]
 
 MIDDLEWARE = [

@@ -46,6 +46,8 @@ from akrites.messaging.services import (
 )
 from akrites.registry.models import Component, SecurityContact
 from akrites.registry.services import component_create, contact_add
+from akrites.webhooks.models import WebhookEndpoint
+from akrites.webhooks.services import endpoint_create
 from tests.factories import OrganisationFactory, make_user, sign_in
 from tests.integration.intake_helpers import report_doc, submit
 
@@ -74,6 +76,8 @@ MARKERS = {
     "message_maint": "MSG-MAINT-4E66",  # the participant's own AMBER+STRICT post
     "attachment_amber": "FILE-AMBER-0A9F",  # attached to the AMBER message
     "attachment_private": "FILE-PRIVATE-77E3",  # attached to the private message
+    "webhook_url": "hooks.kookaburra-tools.example",  # the maintainer organisation's webhook
+    "webhook_secret": "",  # its signing secret: shown once at creation, then to nobody
 }
 
 TITLE = f"Heap overflow in {MARKERS['title']} frame decoder"
@@ -129,12 +133,13 @@ class World:
     maintainer_org: Organisation
     invitation: CaseOrganisation
     participant: User
+    webhook: WebhookEndpoint
     actors: dict[str, Actor]
     guessed_pk: int
     markers: dict[str, str]
 
 
-EVERYTHING = frozenset(MARKERS)
+EVERYTHING = frozenset(MARKERS) - {"webhook_secret"}
 FINDER_SEES = frozenset(
     {
         "title",
@@ -171,7 +176,7 @@ PARTICIPANT_SEES = (
 # Read in from another organisation: the case, and what is labelled for every party.
 CO_PARTICIPANT_SEES = CASE_SEES | {"message_amber", "attachment_amber"}
 # The organisation's administrator sees which case it is invited to (to read people in).
-MAINTAINER_ADMIN_SEES = MAINTAINER_ORG_SEES | {"case"}
+MAINTAINER_ADMIN_SEES = MAINTAINER_ORG_SEES | {"case", "webhook_url"}
 NOTHING: frozenset[str] = frozenset()
 
 
@@ -272,6 +277,12 @@ def build_world() -> World:
     component = component_create(
         actor=SYSTEM, purl="pkg:pypi/wombat-registry", maintainer_org=maintainer_org
     )
+    hook = endpoint_create(
+        actor=_a(maint_admin),
+        url=f"https://{MARKERS['webhook_url']}/akrites",
+        events=["case.message", "case.embargo_agreed"],
+    )
+    markers["webhook_secret"] = hook.secret
     contact = contact_add(
         actor=SYSTEM, component=component, channel="email", address=MARKERS["contact"]
     )
@@ -344,6 +355,7 @@ def build_world() -> World:
             Thread,
             Message,
             MessageAttachment,
+            WebhookEndpoint,
         )
     )
     return World(
@@ -363,6 +375,7 @@ def build_world() -> World:
         maintainer_org=maintainer_org,
         invitation=invitation,
         participant=participant,
+        webhook=hook.endpoint,
         actors=actors,
         guessed_pk=biggest + 7919,
         markers=markers,

@@ -101,6 +101,7 @@ def _params(w: World, route: Route) -> dict[str, tuple[str, str, frozenset[str] 
         "component_id": (str(w.component.pk), str(w.component.pk), PUBLIC),
         "thread_id": (str(w.private_thread.pk), guess, PRIVATE_THREAD),
         "message_id": (str(w.private_message.pk), guess, PRIVATE_THREAD),
+        "webhook_id": (str(w.webhook.pk), guess, frozenset({"maintainer_admin"})),
     }
     if messages:
         params["attachment_id"] = (str(w.private_attachment.pk), guess, PRIVATE_THREAD)
@@ -191,6 +192,16 @@ WEB_POST: dict[str, DataFn] = {
         "tlp": "",
     },
     "cases/<str:number>/messages/private/": lambda w, a: {"user": str(w.participant.pk)},
+    "organisation/webhooks/": lambda w, a: {
+        "url": "https://hooks.example.net/akrites",
+        "events": ["case.message"],
+    },
+    "organisation/webhooks/<int:webhook_id>/": lambda w, a: {
+        "url": "https://hooks.example.net/moved",
+        "events": ["case.message"],
+        "active": "on",
+    },
+    "organisation/webhooks/<int:webhook_id>/rotate/": lambda w, a: {"grace_hours": "1"},
     "cases/<str:number>/transition/": lambda w, a: {"transition": "start_triage"},
     "cases/<str:number>/assessment/": lambda w, a: {"severity": "low"},
     "cases/<str:number>/fix/": lambda w, a: {"kind": "commit", "url": "https://example.net/c/1"},
@@ -235,6 +246,13 @@ API_BODY: dict[tuple[str, str], DataFn] = {
     ("POST", "/api/v1/cases/{number}/messages/{message_id}/attachments"): lambda w, a: {
         "file": SimpleUploadedFile("probe.txt", b"probe", "text/plain")
     },
+    ("POST", "/api/v1/webhooks"): lambda w, a: {
+        "url": "https://hooks.example.net/akrites",
+        "events": ["case.message"],
+    },
+    ("PATCH", "/api/v1/webhooks/{webhook_id}"): lambda w, a: {"description": "probe"},
+    ("POST", "/api/v1/webhooks/{webhook_id}/rotate"): lambda w, a: {"grace_hours": 1},
+    ("POST", "/api/v1/webhooks/{webhook_id}/ping"): lambda w, a: {},
 }
 
 
@@ -385,6 +403,10 @@ EXPECT: list[tuple[str, str, str, tuple[str, ...]]] = [
     ),
     ("co_participant", "web", "cases/<str:number>/", ("title", "case")),
     ("co_participant", "web", "cases/<str:number>/messages/", ("message_amber",)),
+    ("maintainer_admin", "web", "organisation/webhooks/", ("webhook_url",)),
+    ("maintainer_admin", "web", "organisation/webhooks/<int:webhook_id>/", ("webhook_url",)),
+    ("maintainer_admin", "api", "/api/v1/webhooks", ("webhook_url",)),
+    ("maintainer_admin", "api", "/api/v1/webhooks/{webhook_id}", ("webhook_url",)),
 ]
 
 

@@ -33,6 +33,7 @@ CWE_ID: Final = re.compile(r"CWE-[1-9][0-9]{0,5}\Z")
 FIRST_CVE_YEAR: Final = 1999
 TITLE_LIMIT: Final = 256  # CVE JSON 5 allows no longer title
 TEXT_LIMIT: Final = 16_384  # the longest text CVE JSON 5 carries (supporting media)
+NAME_LIMIT: Final = 256
 _CVSS_PREFIX: Final = {SeverityType.CVSS_V3: "CVSS:3.1/", SeverityType.CVSS_V4: "CVSS:4.0/"}
 
 
@@ -78,6 +79,9 @@ def text_problems(title: str, description: str, workarounds: Sequence[str]) -> l
             )
         if field != "description" and not text.strip():
             problems.append(Problem(field, "blank", "is blank; remove it or write the workaround"))
+    for index, text in enumerate(workarounds):
+        if text in workarounds[:index]:
+            problems.append(Problem(f"workarounds[{index}]", "duplicate_workaround", "is a repeat"))
     return problems
 
 
@@ -117,7 +121,11 @@ def package_list_problems(packages: Sequence[AffectedPackage]) -> list[Problem]:
 
 def weakness_problems(weaknesses: Sequence[Weakness]) -> list[Problem]:
     problems = []
+    seen: set[str] = set()
     for index, weakness in enumerate(weaknesses):
+        if weakness.id in seen:
+            problems.append(Problem(f"cwes[{index}].id", "duplicate_cwe", "is listed twice"))
+        seen.add(weakness.id)
         if not CWE_ID.match(weakness.id):
             problems.append(
                 Problem(
@@ -157,8 +165,19 @@ def severity_of(type_: SeverityType, vector: str) -> Severity:
 
 def credit_problems(entries: Sequence[Credit]) -> list[Problem]:
     problems = []
+    seen: set[tuple[str, str]] = set()
     for index, credit in enumerate(entries):
         where = f"credits[{index}]"
+        key = (credit.name.strip(), credit.type.value)
+        if key in seen:
+            problems.append(
+                Problem(where, "duplicate_credit", f"credits {credit.name!r} twice in one role")
+            )
+        seen.add(key)
+        if len(credit.name) > NAME_LIMIT:
+            problems.append(
+                Problem(f"{where}.name", "too_long", f"is longer than {NAME_LIMIT} characters")
+            )
         if not credit.consent:
             problems.append(
                 Problem(

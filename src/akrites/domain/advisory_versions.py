@@ -30,6 +30,8 @@ _IDENT: Final = r"[0-9A-Za-z-]+"
 _SEMVER: Final = re.compile(
     rf"{_NUMBER}\.{_NUMBER}\.{_NUMBER}(?:-{_IDENT}(?:\.{_IDENT})*)?(?:\+{_IDENT}(?:\.{_IDENT})*)?\Z"
 )
+# Registries that only take SemVer 2 versions (Go's with a leading "v").
+STRICT_SEMVER: Final = frozenset({Ecosystem.NPM, Ecosystem.CRATES_IO, Ecosystem.HEX, Ecosystem.GO})
 # Ecosystems whose OSV records use SEMVER ranges (Go versions drop their leading "v" there).
 SEMVER_ECOSYSTEMS: Final = frozenset({Ecosystem.NPM, Ecosystem.CRATES_IO, Ecosystem.GO})
 
@@ -74,8 +76,11 @@ def _range_problems(affected: AffectedRange, ecosystem: Ecosystem, where: str) -
                 "a range ends either at a fixed version or at a last affected one, not both",
             )
         )
-    bounds = [("introduced", affected.introduced)]
-    bounds += [("fixed", affected.fixed), ("last_affected", affected.last_affected)]
+    bounds: list[tuple[str, str | None]] = [
+        ("introduced", affected.introduced),
+        ("fixed", affected.fixed),
+        ("last_affected", affected.last_affected),
+    ]
     for name, version in bounds:
         if version is None or (name == "introduced" and version == ALL_VERSIONS):
             continue
@@ -103,6 +108,10 @@ def _version_problems(version: str, ecosystem: Ecosystem, where: str, code: str)
         return [Problem(where, code, "must be a version without blanks around it")]
     if version == ALL_VERSIONS and code == VERSION_CODE:
         return []
+    if ecosystem in STRICT_SEMVER and not _SEMVER.match(version.removeprefix("v")):
+        # univers' SemverVersion coerces ("1.x.y~" reads as 1.0.0+x.y-); these registries
+        # take SemVer 2 only, so anything else cannot name a published version.
+        return [Problem(where, code, f"{version!r} is not a SemVer 2 version, as {ecosystem} uses")]
     error = check_version(version, ecosystem, where)
     return [] if error is None else [Problem(where, code, error.message)]
 

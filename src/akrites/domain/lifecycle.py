@@ -355,6 +355,149 @@ def apply(actor: Actor, name: str, facts: CaseFacts, resource: Resource | None =
     )
 
 
+# --- the advisory's own lifecycle ----------------------------------------------------------
+
+
+class AdvisoryState(StrEnum):
+    DRAFT = "draft"
+    REVIEW = "review"
+    APPROVED = "approved"
+    SCHEDULED = "scheduled"
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+
+
+A = AdvisoryState
+
+
+@dataclass(frozen=True, slots=True)
+class AdvisoryFacts:
+    state: AdvisoryState
+    missing_fields: tuple[str, ...] = ()  # from domain.advisory.missing_for_publication
+    embargo_over: bool = False
+    release_at_known: bool = False
+    reason: str = ""
+
+
+AdvisoryGuard = Callable[[AdvisoryFacts], str | None]
+
+
+def _advisory_needs(condition: Callable[[AdvisoryFacts], bool], missing: str) -> AdvisoryGuard:
+    def guard(facts: AdvisoryFacts) -> str | None:
+        return None if condition(facts) else missing
+
+    guard.__doc__ = missing
+    return guard
+
+
+def _complete(facts: AdvisoryFacts) -> str | None:
+    return "; ".join(facts.missing_fields) or None
+
+
+_complete.__doc__ = "every field publication needs is filled in"
+
+GA_RELEASE = _advisory_needs(
+    lambda f: f.release_at_known, "a release time is known (the agreed embargo end, or given)"
+)
+GA_EMBARGO_OVER = _advisory_needs(lambda f: f.embargo_over, "the embargo has ended (or was broken)")
+GA_REASON = _advisory_needs(lambda f: bool(f.reason.strip()), "a reason is given")
+
+
+@dataclass(frozen=True, slots=True)
+class AdvisoryTransition:
+    name: str
+    sources: frozenset[AdvisoryState]
+    target: AdvisoryState
+    permission: Permission
+    guards: tuple[AdvisoryGuard, ...]
+    label: str
+
+    def missing(self, facts: AdvisoryFacts) -> list[str]:
+        return [m for g in self.guards if (m := g(facts)) is not None]
+
+
+ADVISORY_TRANSITIONS: tuple[AdvisoryTransition, ...] = (
+    AdvisoryTransition(
+        "submit_for_review", frozenset({A.DRAFT}), A.REVIEW, P.CASE_COORDINATE, (), "Ask for review"
+    ),
+    AdvisoryTransition(
+        "return_to_draft",
+        frozenset({A.REVIEW, A.APPROVED, A.SCHEDULED}),
+        A.DRAFT,
+        P.CASE_COORDINATE,
+        (),
+        "Back to draft",
+    ),
+    AdvisoryTransition(
+        "approve", frozenset({A.REVIEW}), A.APPROVED, P.CASE_PUBLISH, (_complete,), "Approve"
+    ),
+    AdvisoryTransition(
+        "schedule",
+        frozenset({A.APPROVED}),
+        A.SCHEDULED,
+        P.CASE_PUBLISH,
+        (_complete, GA_RELEASE),
+        "Schedule the release",
+    ),
+    AdvisoryTransition(
+        "publish",
+        frozenset({A.APPROVED, A.SCHEDULED}),
+        A.PUBLISHED,
+        P.CASE_PUBLISH,
+        (_complete, GA_EMBARGO_OVER),
+        "Publish now",
+    ),
+    AdvisoryTransition(
+        "revise",
+        frozenset({A.PUBLISHED}),
+        A.PUBLISHED,
+        P.CASE_PUBLISH,
+        (_complete, GA_REASON),
+        "Publish a revision",
+    ),
+    AdvisoryTransition(
+        "withdraw",
+        frozenset({A.PUBLISHED}),
+        A.WITHDRAWN,
+        P.CASE_PUBLISH,
+        (GA_REASON,),
+        "Withdraw",
+    ),
+)
+
+ADVISORY_BY_NAME: Mapping[str, AdvisoryTransition] = {t.name: t for t in ADVISORY_TRANSITIONS}
+# Once public, an advisory stays public (a withdrawal is itself published).
+ADVISORY_PUBLIC: frozenset[AdvisoryState] = frozenset({A.PUBLISHED, A.WITHDRAWN})
+
+
+def advisory_checklist(facts: AdvisoryFacts) -> dict[str, list[str]]:
+    return {t.name: t.missing(facts) for t in ADVISORY_TRANSITIONS if facts.state in t.sources}
+
+
+def advisory_apply(
+    actor: Actor, name: str, facts: AdvisoryFacts, resource: Resource | None = None
+) -> AdvisoryTransition:
+    """Decide an advisory transition; raises and changes nothing when it may not happen."""
+    transition = ADVISORY_BY_NAME.get(name)
+    if transition is None:
+        known = ", ".join(ADVISORY_BY_NAME)
+        raise InvalidInput(f"unknown advisory step '{name}': use one of {known}", field="step")
+    decision = authorize(actor, transition.permission, resource)
+    if not decision:
+        raise Forbidden(decision.reason)
+    if facts.state not in transition.sources:
+        raise Conflict(
+            f"an advisory in state '{facts.state}' cannot '{name}' (allowed from: "
+            + ", ".join(sorted(transition.sources))
+            + ")",
+            field="step",
+        )
+    missing = transition.missing(facts)
+    if missing:
+        raise InvalidInput("not ready: " + "; ".join(missing), field="step")
+    return transition
+
+
 def render_markdown() -> str:
     lines = [
         "# Case lifecycle",
@@ -380,6 +523,27 @@ def render_markdown() -> str:
         lines.append(
             f"| **{t.label}** (`{t.name}`) | {sources} | `{t.target.value}` | "
             f"`{t.permission.value}` | {guards} | `{t.audit.value}` |"
+        )
+    lines += [
+        "",
+        "## The advisory",
+        "",
+        (
+            "An advisory is drafted from an accepted case, reviewed (participants may comment "
+            "under embargo), approved, scheduled for the embargo end and published by the worker "
+            "(all formats together, or none). Publishing the advisory moves the case to "
+            "`published` in the same transaction."
+        ),
+        "",
+        "| step | from | to | permission | requires |",
+        "|---|---|---|---|---|",
+    ]
+    for a in ADVISORY_TRANSITIONS:
+        sources = ", ".join(f"`{s.value}`" for s in AdvisoryState if s in a.sources)
+        guards = "; ".join(g.__doc__ or "" for g in a.guards) or "—"
+        lines.append(
+            f"| **{a.label}** (`{a.name}`) | {sources} | `{a.target.value}` | "
+            f"`{a.permission.value}` | {guards} |"
         )
     lines += ["", "## Diagram", "", "```mermaid", "stateDiagram-v2"]
     lines += [

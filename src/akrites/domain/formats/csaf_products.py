@@ -46,7 +46,9 @@ def product_tree(advisory: Advisory) -> ProductTree:
     for package in advisory.affected:
         products = PackageProducts(package)
         packages.append(products)
-        vendors.setdefault(package.vendor_name, []).append(_product_branch(package, products, counter))
+        vendors.setdefault(package.vendor_name, []).append(
+            _product_branch(package, products, counter)
+        )
     branches = [
         {"category": "vendor", "name": vendor, "branches": product_branches}
         for vendor, product_branches in vendors.items()

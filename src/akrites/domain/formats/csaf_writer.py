@@ -19,7 +19,13 @@ from typing import Any, Final
 
 from cvss import CVSS3
 
-from akrites.domain.advisory import Advisory, SeverityType, revision_history
+from akrites.domain.advisory import (
+    Advisory,
+    AdvisoryError,
+    Problem,
+    SeverityType,
+    revision_history,
+)
 from akrites.domain.formats.csaf_products import ProductTree, product_tree
 from akrites.domain.formats.publication import PublicationContext, released, timestamp
 from akrites.domain.tlp import Tlp
@@ -69,13 +75,21 @@ def advisory_to_csaf(
     *,
     profile: CsafProfile = CsafProfile.SECURITY_ADVISORY,
 ) -> dict[str, Any]:
-    """The CSAF 2.0 document of ``advisory`` in ``profile`` (a JSON-ready dict)."""
+    """The CSAF 2.0 document of ``advisory`` in ``profile`` (a JSON-ready dict).
+
+    Raises AdvisoryError if the advisory names no affected package: both profiles need a
+    product tree."""
+    if not advisory.affected:
+        problem = Problem("affected", "required_for_csaf", "CSAF needs an affected package")
+        raise AdvisoryError([problem])
     tree = product_tree(advisory)
-    document: dict[str, Any] = {"document": _document(advisory, context, profile)}
-    if tree.branches:
-        document["product_tree"] = {"branches": tree.branches}
+    document: dict[str, Any] = {
+        "document": _document(advisory, context, profile),
+        "product_tree": {"branches": tree.branches},
+    }
     document["vulnerabilities"] = [_vulnerability(advisory, tree)]
-    return _sorted(document)
+    result: dict[str, Any] = _sorted(document)
+    return result
 
 
 def _document(
@@ -101,8 +115,7 @@ def _document(
             {
                 "category": "general",
                 "title": "Withdrawn",
-                "text": f"This advisory was withdrawn on {timestamp(advisory.withdrawn)}. "
-                f"{reason}",
+                "text": f"This advisory was withdrawn on {timestamp(advisory.withdrawn)}. {reason}",
             }
         )
     references = [
@@ -208,20 +221,17 @@ def _vulnerability_notes(advisory: Advisory) -> list[dict[str, str]]:
             "text": advisory.description or advisory.title or advisory.id,
         }
     ]
-    for severity in advisory.severities:
-        if severity.type is SeverityType.CVSS_V4:
-            notes.append(
-                {
-                    "category": "other",
-                    "title": "CVSS v4.0",
-                    "text": f"{severity.vector} (base score {severity.base_score}, "
-                    f"{severity.rating.value})",
-                }
-            )
+    notes += [
+        {
+            "category": "other",
+            "title": "CVSS v4.0",
+            "text": f"{s.vector} (base score {s.base_score}, {s.rating.value})",
+        }
+        for s in advisory.severities
+        if s.type is SeverityType.CVSS_V4
+    ]
     if advisory.cwes:
-        weaknesses = ", ".join(
-            f"{w.id} ({w.name})" if w.name else w.id for w in advisory.cwes
-        )
+        weaknesses = ", ".join(f"{w.id} ({w.name})" if w.name else w.id for w in advisory.cwes)
         notes.append({"category": "other", "title": "Weaknesses", "text": weaknesses})
     return notes
 
@@ -272,6 +282,4 @@ def _sorted(value: Any) -> Any:
 
 
 def _collation_key(key: str) -> tuple[tuple[int, str], ...]:
-    return tuple(
-        (2 if c.isalpha() else 1 if c.isdigit() else 0, c.casefold()) for c in key
-    )
+    return tuple((2 if c.isalpha() else 1 if c.isdigit() else 0, c.casefold()) for c in key)

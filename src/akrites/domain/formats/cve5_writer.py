@@ -113,9 +113,7 @@ def cna_container(
     if advisory.title:
         container["title"] = advisory.title
     container["descriptions"] = [_text(advisory.description)]
-    container["affected"] = [
-        entry for package in advisory.affected for entry in _products(package)
-    ]
+    container["affected"] = [entry for package in advisory.affected for entry in _products(package)]
     if advisory.cwes:
         container["problemTypes"] = [
             {
@@ -165,9 +163,7 @@ def _require(advisory: Advisory) -> None:
     if not advisory.description:
         problems.append(Problem("description", "required_for_cve", "CVE requires a description"))
     if not advisory.affected:
-        problems.append(
-            Problem("affected", "required_for_cve", "CVE requires an affected package")
-        )
+        problems.append(Problem("affected", "required_for_cve", "CVE requires an affected package"))
     if problems:
         raise AdvisoryError(problems)
 

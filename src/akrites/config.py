@@ -127,6 +127,17 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("AKRITES_TOKEN_DEFAULT_DAYS", "`90`", "Lifetime of a new API token if none is given."),
     Variable("AKRITES_TOKEN_MAX_DAYS", "`365`", "Longest lifetime an API token may have."),
     Variable("AKRITES_LOG_LEVEL", "`INFO`", "Log level of the service and the worker."),
+    Variable(
+        "AKRITES_PUBLISHER_NAME",
+        "Akrites",
+        "The publisher named in advisories (CSAF publisher, CVE provider short name).",
+    ),
+    Variable(
+        "AKRITES_CVE_ORG_ID",
+        "(none)",
+        "The CNA organisation UUID of the CVE Program assigned to this instance; without "
+        "it, CVE JSON 5 records are not written.",
+    ),
 )
 
 _MIN_SECRET_LENGTH = 50
@@ -187,6 +198,8 @@ class Settings:
     intake_per_day: int
     max_request_bytes: int
     attachment_max_bytes: int
+    publisher_name: str = "Akrites"
+    cve_org_id: str = ""
 
     @property
     def production(self) -> bool:
@@ -298,6 +311,8 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         attachment_max_bytes=_int(
             env, "AKRITES_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024
         ),
+        publisher_name=env.get("AKRITES_PUBLISHER_NAME", "Akrites").strip() or "Akrites",
+        cve_org_id=env.get("AKRITES_CVE_ORG_ID", "").strip(),
     )
 
 

@@ -31,6 +31,7 @@ from akrites.notifications.disclosure import (
     send_contact_disclosure,
 )
 from akrites.notifications.preferences import notice_key_set
+from akrites.notifications.tasks import send_case_notice
 from akrites.registry.services import component_create, contact_add
 from tests.factories import sign_in
 from tests.integration.test_messaging import actor, build_world, case_thread
@@ -39,9 +40,7 @@ GPG = shutil.which("gpg")
 pytestmark = pytest.mark.skipif(GPG is None, reason="GnuPG (gpg) is not installed")
 
 BODY = "The overflow is in decode_chunked: length 0xFFFFFFF0 wraps. Patch attached. ÄÖ"
-ARMOURED = re.compile(
-    r"-----BEGIN PGP MESSAGE-----.*?-----END PGP MESSAGE-----", re.DOTALL
-)
+ARMOURED = re.compile(r"-----BEGIN PGP MESSAGE-----.*?-----END PGP MESSAGE-----", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -51,38 +50,39 @@ class Keypair:
     public: str
 
     def decrypt(self, armoured: str) -> str:
-        done = subprocess.run(  # noqa: S603  (our own arguments, no shell)
-            [str(GPG), "--batch", "--quiet", "--homedir", str(self.home), "--decrypt"],
-            input=armoured.encode(),
-            capture_output=True,
-            check=True,
-        )
-        return done.stdout.decode("utf-8")
+        return _gpg(self.home, "--decrypt", data=armoured.encode()).decode("utf-8")
+
+
+def _gpg(home: Path, *args: str, data: bytes | None = None) -> bytes:
+    done = subprocess.run(
+        [str(GPG), "--batch", "--quiet", "--homedir", str(home), *args],
+        input=data,
+        capture_output=True,
+        check=True,
+    )
+    return done.stdout
+
+
+def _new_public_key(home: Path, uid: str, algorithm: str, usage: str) -> str:
+    """A key pair without passphrase in ``home``; returns the armoured public key."""
+    home.mkdir(mode=0o700, exist_ok=True)
+    loopback = ("--pinentry-mode", "loopback", "--passphrase", "")
+    _gpg(home, *loopback, "--quick-gen-key", uid, algorithm, usage, "never")
+    return _gpg(home, "--armor", "--export", uid).decode()
+
+
+def _stop_agent(home: Path) -> None:
+    gpgconf = shutil.which("gpgconf") or "gpgconf"
+    subprocess.run([gpgconf, "--homedir", str(home), "--kill", "gpg-agent"], check=False)
 
 
 def _keypair(uid: str) -> Iterator[Keypair]:
-    home = Path(tempfile.mkdtemp(prefix="akrites-gpg-"))
-    home.chmod(0o700)
-    base = [str(GPG), "--batch", "--quiet", "--homedir", str(home)]
+    home = Path(tempfile.mkdtemp(prefix="akrites-gpg-")) / "home"
     try:
-        subprocess.run(  # noqa: S603
-            [*base, "--pinentry-mode", "loopback", "--passphrase", ""]
-            + ["--quick-gen-key", uid, "future-default", "default", "never"],
-            check=True,
-            capture_output=True,
-        )
-        public = subprocess.run(  # noqa: S603
-            [*base, "--armor", "--export", uid], check=True, capture_output=True
-        ).stdout.decode()
-        yield Keypair(home, uid, public)
+        yield Keypair(home, uid, _new_public_key(home, uid, "future-default", "default"))
     finally:
-        subprocess.run(  # noqa: S603
-            [str(shutil.which("gpgconf") or "gpgconf"), "--homedir", str(home)]
-            + ["--kill", "gpg-agent"],
-            check=False,
-            capture_output=True,
-        )
-        shutil.rmtree(home, ignore_errors=True)
+        _stop_agent(home)
+        shutil.rmtree(home.parent, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +110,9 @@ def test_a_reader_with_a_key_gets_the_message_encrypted_and_others_get_no_conten
     reader_key: Keypair,
 ) -> None:
     w = build_world()
-    notice_key_set(actor=actor(w["m2"]), user=w["m2"], openpgp_key=reader_key.public, encrypted=True)
+    notice_key_set(
+        actor=actor(w["m2"]), user=w["m2"], openpgp_key=reader_key.public, encrypted=True
+    )
     messaging.message_post(
         actor=actor(w["m1"]),
         case=w["case"],
@@ -159,18 +161,23 @@ def test_a_key_without_the_opt_in_sends_no_content(reader_key: Keypair) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_a_reader_removed_before_sending_gets_nothing(reader_key: Keypair) -> None:
     w = build_world()
-    notice_key_set(actor=actor(w["m2"]), user=w["m2"], openpgp_key=reader_key.public, encrypted=True)
+    notice_key_set(
+        actor=actor(w["m2"]), user=w["m2"], openpgp_key=reader_key.public, encrypted=True
+    )
     messaging.message_post(
-        actor=actor(w["coord"]), case=w["case"], thread_id=case_thread(w), body=BODY
+        actor=actor(w["coord"]), case=w["case"], thread_id=case_thread(w), body=BODY, tlp=Tlp.AMBER
     )
     _run_worker()  # the fan-out and the notices of this message
     mail.outbox.clear()
-    from akrites.notifications.tasks import send_case_notice
 
-    case_remove_participant(actor=actor(w["coord"]), case=w["case"], user=w["m2"])
     message_id = w["case"].threads.get(kind="case").messages.get().pk
-    send_case_notice.call(w["m2"].pk, w["case"].number, "has a new message", "messages/",
-                          message_id=message_id)
+    args = (w["m2"].pk, w["case"].number, "has a new message", "messages/")
+    send_case_notice.call(*args, message_id=message_id)  # still read in: the content
+    (sent,) = mail.outbox
+    assert reader_key.decrypt(_armoured(sent.body)) == BODY
+    mail.outbox.clear()
+    case_remove_participant(actor=actor(w["coord"]), case=w["case"], user=w["m2"])
+    send_case_notice.call(*args, message_id=message_id)  # e.g. a retry after the removal
     assert mail.outbox == []
 
 
@@ -300,24 +307,11 @@ def test_a_contact_of_another_component_gets_nothing(contact_key: Keypair) -> No
 
 @pytest.mark.django_db
 def test_a_signing_only_key_is_refused_when_stored(tmp_path: Path) -> None:
-    home = tmp_path / "g"
-    home.mkdir(mode=0o700)
-    base = [str(GPG), "--batch", "--quiet", "--homedir", str(home)]
-    uid = "Signer <signer@example.org>"
-    subprocess.run(  # noqa: S603
-        [*base, "--pinentry-mode", "loopback", "--passphrase", ""]
-        + ["--quick-gen-key", uid, "ed25519", "sign", "never"],
-        check=True,
-        capture_output=True,
-    )
-    public = subprocess.run(  # noqa: S603
-        [*base, "--armor", "--export", uid], check=True, capture_output=True
-    ).stdout.decode()
-    subprocess.run(  # noqa: S603
-        [str(shutil.which("gpgconf") or "gpgconf"), "--homedir", str(home), "--kill", "gpg-agent"],
-        check=False,
-        capture_output=True,
-    )
+    home = tmp_path / "signer"
+    try:
+        public = _new_public_key(home, "Signer <signer@example.org>", "ed25519", "sign")
+    finally:
+        _stop_agent(home)
     w = build_world()
     with pytest.raises(InvalidInput) as refused:
         notice_key_set(actor=actor(w["m2"]), user=w["m2"], openpgp_key=public, encrypted=True)

@@ -71,7 +71,7 @@ def receiver() -> Iterator[Receiver]:
     state = Receiver(url="")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802  (http.server's naming)
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(length)
             state.received.append(Received(dict(self.headers.items()), body))
@@ -241,6 +241,14 @@ def test_a_failing_receiver_is_retried_with_back_off_then_given_up(receiver: Rec
     # One delivery, one id, every time.
     assert len(receiver.received) == MAX_ATTEMPTS
     assert {r.headers["Akrites-Delivery"] for r in receiver.received} == {delivery.delivery_id}
+    page = sign_in(Client(), _org_admin(w["m1"])).get(
+        f"/organisation/webhooks/{delivery.endpoint_id}/"
+    )
+    text = page.content.decode()
+    assert "failed (gave up)" in text
+    assert text.count("HTTP 500") == MAX_ATTEMPTS
+    assert delivery.delivery_id in text
+    assert w["case"].number in text
 
 
 @pytest.mark.django_db(transaction=True)
@@ -330,6 +338,15 @@ def test_ping_and_rotation_sign_with_old_and_new_secret_during_the_grace(
         **auth,
     )
     hook_id, old = created.json()["endpoint"]["id"], created.json()["secret"]
+    assert created.json()["endpoint"] == {
+        "id": hook_id,
+        "url": receiver.url,
+        "description": "SIEM",
+        "events": ["case.message"],
+        "active": True,
+        "created_at": created.json()["endpoint"]["created_at"],
+        "updated_at": created.json()["endpoint"]["updated_at"],
+    }
     rotated = client.post(
         f"/api/v1/webhooks/{hook_id}/rotate",
         json.dumps({"grace_hours": 2}),
@@ -363,10 +380,15 @@ def test_ping_and_rotation_sign_with_old_and_new_secret_during_the_grace(
     verify(secret_key(newest), got.body, got.headers, now=int(time.time()), seen=_never_seen())
     for stale in (old, new):
         with pytest.raises(SignatureMismatch):
-            verify(secret_key(stale), got.body, got.headers, now=int(time.time()), seen=_never_seen())
+            verify(
+                secret_key(stale), got.body, got.headers, now=int(time.time()), seen=_never_seen()
+            )
 
     deliveries = client.get(f"/api/v1/webhooks/{hook_id}/deliveries", **auth).json()
-    assert [d["status"] for d in deliveries] == ["delivered", "delivered"]
+    assert [(d["event"], d["case"], d["status"]) for d in deliveries] == [
+        ("ping", "", "delivered"),
+        ("ping", "", "delivered"),
+    ]
     assert deliveries[0]["attempts"][0]["status_code"] == 200
     actions = list(
         AuditEvent.objects.filter(target_type="webhook", target_id=str(hook_id))
@@ -464,7 +486,9 @@ def test_other_organisations_and_non_admins_cannot_see_or_change_an_endpoint() -
                 url = f"/api/v1/webhooks/{pk}{suffix}"
                 data = json.dumps(body) if body is not None else None
                 kwargs: dict[str, Any] = {"content_type": "application/json"} if data else {}
-                answers.append(getattr(api, method)(url, *([data] if data else []), **kwargs, **auth))
+                answers.append(
+                    getattr(api, method)(url, *([data] if data else []), **kwargs, **auth)
+                )
             assert [a.status_code for a in answers] == [404, 404], (method, suffix)
             assert answers[0].content == answers[1].content
         for suffix, verb in (("", "get"), ("", "post"), ("rotate/", "post"), ("ping/", "post")):
@@ -542,3 +566,38 @@ def test_addresses_are_checked_again_at_delivery_time(
     assert outcome.status_code is None
     assert "10.9.8.7" in outcome.error
     assert "public addresses only" in outcome.error
+
+
+@pytest.mark.django_db
+def test_secrets_survive_master_key_rotation() -> None:
+    from dataclasses import replace
+
+    from django.conf import settings
+    from django.test import override_settings
+
+    from akrites.cases.keys import keys_rotate
+    from akrites.crypto import sealing
+    from akrites.webhooks.keys import open_secrets
+
+    def use(current: str, previous: tuple[str, ...] = ()) -> Any:
+        sealing.master_key.cache_clear()
+        sealing.master_keyring.cache_clear()
+        return override_settings(
+            AKRITES=replace(settings.AKRITES, master_key=current, master_key_previous=previous)
+        )
+
+    old, new = sealing.generate_master_key_text(), sealing.generate_master_key_text()
+    admin = make_user(OrgKind.VENDOR, Role.ADMIN)
+    try:
+        with use(old):
+            created = services.endpoint_create(
+                actor=actor(admin), url="https://hooks.example.net/a", events=["case.message"]
+            )
+        with use(new, (old,)):
+            keys_rotate()
+        with use(new):  # the old master key is gone: the secret still opens
+            sealed = [bytes(s.sealed) for s in created.endpoint.secrets.all()]
+            assert open_secrets(created.endpoint.pk, sealed) == [created.secret]
+    finally:
+        sealing.master_key.cache_clear()
+        sealing.master_keyring.cache_clear()

@@ -109,10 +109,17 @@ def case_facts(
         embargo=_EMBARGO_STATE.get(embargo or "", EmbargoState.NONE),
         fix_references=len(details.fix_references),
         fixed_versions_known=bool(details.fixed_versions),
-        advisory_approved=False,  # the advisory record arrives with publication (issue 5)
+        advisory_approved=_advisory_approved(case),
         downstream_participants=live.filter(role__in=[r.value for r in DOWNSTREAM_ROLES]).count(),
         exploited=case.exploited_since is not None,
     )
+
+
+def _advisory_approved(case: Case) -> bool:
+    from akrites.publication.models import Advisory
+
+    state = Advisory.objects.filter(case=case).values_list("state", flat=True).first()
+    return state in {"approved", "scheduled"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,9 +42,10 @@ def package_problems(package: AffectedPackage, ecosystem: Ecosystem, where: str)
     for index, affected_range in enumerate(package.ranges):
         problems += _range_problems(affected_range, ecosystem, f"{where}.ranges[{index}]")
     for index, version in enumerate(package.versions):
-        problems += _version_problems(
-            version, ecosystem, f"{where}.versions[{index}]", VERSION_CODE
-        )
+        field = f"{where}.versions[{index}]"
+        problems += _version_problems(version, ecosystem, field, VERSION_CODE)
+        if version in package.versions[:index]:
+            problems.append(Problem(field, "duplicate_version", f"{version!r} is listed twice"))
     for index, git_range in enumerate(package.git_ranges):
         problems += _git_problems(git_range, f"{where}.git_ranges[{index}]")
     if package.no_fix and package.fixed_versions:
@@ -60,7 +61,11 @@ def package_problems(package: AffectedPackage, ecosystem: Ecosystem, where: str)
         vers, errors = canonical_vers(build_vers(package), package.purl_type, f"{where}.ranges")
         if vers is None:
             problems += [
-                Problem(error.field, RANGE_CODE, f"{error.message} (ranges overlap?)")
+                Problem(
+                    error.field,
+                    RANGE_CODE,
+                    f"{error.message}; ranges and single versions must not overlap",
+                )
                 for error in errors
             ]
     return problems

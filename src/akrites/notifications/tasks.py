@@ -72,6 +72,10 @@ def notify_new_message(case_number: str, message_id: int, author_id: int | None)
     case_event(case, CaseEvent.MESSAGE, "messages/", readers=readers, message_id=message_id)
 
 
+class LostAccess(Exception):
+    """The reader was removed (or the message relabelled) since the notice was queued."""
+
+
 def _may_read(user: User, case: Case, message_id: int) -> bool:
     from akrites.messaging.selectors import messages_visible_to
 
@@ -114,10 +118,6 @@ def _encrypted_content(user: User, case_number: str, message_id: int | None) -> 
             "cannot encrypt to the OpenPGP key of user %s; sending the plain notice", user.pk
         )
         return None
-
-
-class LostAccess(Exception):
-    """The reader was removed (or the message relabelled) since the notice was queued."""
 
 
 def _notice_text(case_number: str, what: str, link: str, content: str | None, fpr: str) -> str:

@@ -16,9 +16,7 @@ class Advisory(models.Model):
     identifier = models.CharField(max_length=20, unique=True)  # AKR-2026-0042
     year = models.PositiveSmallIntegerField()
     seq = models.PositiveIntegerField()
-    case = models.OneToOneField(
-        "cases.Case", on_delete=models.PROTECT, related_name="advisory"
-    )
+    case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, related_name="advisory")
     state = models.CharField(
         max_length=16,
         choices=[(s.value, s.value) for s in AdvisoryState],

@@ -4,6 +4,7 @@ the content-free body that is signed."""
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -106,14 +107,16 @@ def test_a_name_is_refused_if_any_of_its_addresses_is_internal() -> None:
     public = ipaddress.ip_address("93.184.215.14")
     internal = ipaddress.ip_address("10.0.0.7")
     check_addresses("hooks.example.org", [public], allow_loopback=False)
-    with pytest.raises(PrivateAddress, match="10.0.0.7"):
+    with pytest.raises(PrivateAddress, match=r"10\.0\.0\.7"):
         check_addresses("hooks.example.org", [public, internal], allow_loopback=False)
     with pytest.raises(PrivateAddress):
         check_addresses("hooks.example.org", [], allow_loopback=False)
 
 
 @given(st.ip_addresses())
-def test_only_global_addresses_are_reachable(address: ipaddress.IPv4Address) -> None:
+def test_only_global_addresses_are_reachable(
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address,
+) -> None:
     refused = address_refusal(address, allow_loopback=False)
     if refused is None:
         assert address.is_global
@@ -123,7 +126,7 @@ def test_only_global_addresses_are_reachable(address: ipaddress.IPv4Address) -> 
 def test_retries_double_from_one_minute_and_give_up_after_eight_attempts() -> None:
     delays = [retry_delay(n) for n in range(1, MAX_ATTEMPTS)]
     assert delays[0] == timedelta(minutes=1)
-    assert all(b == min(2 * a, LONGEST_RETRY) for a, b in zip(delays, delays[1:], strict=False))
+    assert all(b == min(2 * a, LONGEST_RETRY) for a, b in itertools.pairwise(delays))
     assert retry_delay(50) == LONGEST_RETRY
     assert not gives_up_after(MAX_ATTEMPTS - 1)
     assert gives_up_after(MAX_ATTEMPTS)
@@ -175,5 +178,5 @@ def test_the_body_names_the_event_case_and_link_only() -> None:
 
 def test_unknown_events_are_a_programming_error() -> None:
     assert parse_event("case.message") is CaseEvent.MESSAGE
-    with pytest.raises(UnknownEvent, match="case.message"):
+    with pytest.raises(UnknownEvent, match=r"case\.message"):
         parse_event("case.mesage")

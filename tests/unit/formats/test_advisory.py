@@ -149,6 +149,30 @@ BAD_INPUT = [
         "contradictory_fix",
         id="no-fix-with-fix",
     ),
+    pytest.param(
+        {"affected": package(ranges=(AffectedRange(fixed="2.0"),), versions=("1.5",))},
+        "affected[0].ranges",
+        "invalid_version_range",
+        id="single-version-inside-a-range",
+    ),
+    pytest.param(
+        {"affected": package(versions=("1.0", "1.0"))},
+        "affected[0].versions[1]",
+        "duplicate_version",
+        id="duplicate-version",
+    ),
+    pytest.param(
+        {"credits": (Credit(name="Ada", consent=True), Credit(name="Ada", consent=True))},
+        "credits[1]",
+        "duplicate_credit",
+        id="duplicate-credit",
+    ),
+    pytest.param(
+        {"cwes": (Weakness(id="CWE-22"), Weakness(id="CWE-22"))},
+        "cwes[1].id",
+        "duplicate_cwe",
+        id="duplicate-cwe",
+    ),
     pytest.param({"tlp": Tlp.AMBER}, "tlp", "invalid_tlp", id="published-not-clear"),
     pytest.param(
         {"modified": dt.datetime(2026, 3, 2, 9, 30)},  # noqa: DTZ001 - the naive date is the point

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import secrets
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -44,6 +46,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     print(f"data directory: {settings.DATA_DIR}")
     _prepare_database(quiet=False)
+    from akrites.publication.signing import current_signing_key
+
+    print(f"advisory signing key: {current_signing_key().fingerprint}")
     call_command("collectstatic", interactive=False, verbosity=0)
     if args.demo:
         if settings.AKRITES.production:
@@ -96,14 +101,42 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scheduler(every: float, stop: threading.Event) -> None:
+    """Inside the worker: end embargoes on schedule, send reminders and release scheduled
+    advisories, every ``every`` seconds. Safe with several workers: each release locks its
+    advisory, and one that another worker already released is skipped."""
+    from django.db import connections
+
+    from akrites.publication.services import publish_due
+
+    log = logging.getLogger("akrites.scheduler")
+    while not stop.wait(every):
+        try:
+            released = publish_due()
+            if released:
+                log.info("released %s", ", ".join(released))
+        except Exception:  # a bad run must not stop the next one
+            log.exception("scheduled run failed; trying again in %s s", every)
+        finally:
+            connections.close_all()
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     _django()
     from django.core.management import call_command
 
+    stop = threading.Event()
+    if args.schedule_every > 0:
+        threading.Thread(
+            target=_scheduler, args=(args.schedule_every, stop), name="scheduler", daemon=True
+        ).start()
     options: dict[str, Any] = {"queue_name": "*", "interval": args.interval, "reload": False}
     if args.batch:
         options["batch"] = True
-    call_command("db_worker", **options)
+    try:
+        call_command("db_worker", **options)
+    finally:
+        stop.set()
     return 0
 
 
@@ -334,6 +367,15 @@ def cmd_embargo_due(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_publish_due(args: argparse.Namespace) -> int:
+    _django()
+    from akrites.publication.services import publish_due
+
+    released = publish_due()
+    print(f"released: {len(released)} {' '.join(released)}".rstrip())
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     _django(migrate=False)
     from django.conf import settings
@@ -455,6 +497,13 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (every command,
     p = add("worker", cmd_worker, "Run background jobs until stopped.")
     p.add_argument("--interval", type=float, default=1.0, help="seconds between polls when idle")
     p.add_argument("--batch", action="store_true", help="run what is queued, then exit")
+    p.add_argument(
+        "--schedule-every",
+        type=float,
+        default=60.0,
+        help="seconds between scheduled runs (embargo ends, reminders, advisory releases); "
+        "0 turns the scheduler off",
+    )
 
     add("demo", cmd_demo, "Seed demo organisations, users and components; print the logins.")
     add("migrate", cmd_migrate, "Apply database migrations.")
@@ -550,6 +599,12 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (every command,
         cmd_embargo_due,
         "End embargoes whose date has come and send due "
         "reminders (run every few minutes from cron or a systemd timer).",
+    )
+    add(
+        "publish-due",
+        cmd_publish_due,
+        "End embargoes that are due, then release every scheduled advisory whose time has "
+        "come (the worker does this every minute; run it from cron without a worker).",
     )
     add("check", cmd_check, "Check configuration, database and migrations.")
     p = add(

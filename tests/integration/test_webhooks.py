@@ -246,7 +246,7 @@ def test_a_failing_receiver_is_retried_with_back_off_then_given_up(receiver: Rec
     )
     text = page.content.decode()
     assert "failed (gave up)" in text
-    assert text.count("HTTP 500") == MAX_ATTEMPTS
+    assert text.count("HTTP 500") == MAX_ATTEMPTS + 1  # each attempt, and why it gave up
     assert delivery.delivery_id in text
     assert w["case"].number in text
 

@@ -368,6 +368,9 @@ def publish_due(*, now: dt.datetime | None = None) -> list[str]:
     for row in due:
         if not _embargo_over(row.case):
             continue
-        advisory_release(actor=SYSTEM, advisory=row, step="publish", now=when)
+        try:
+            advisory_release(actor=SYSTEM, advisory=row, step="publish", now=when)
+        except Conflict:
+            continue  # released meanwhile by another worker
         released.append(row.identifier)
     return released

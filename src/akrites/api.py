@@ -24,6 +24,7 @@ from akrites.cases.keys import KeyDestroyedError
 from akrites.domain.errors import AkritesError, RateLimited
 from akrites.intake.api import router as intake_router
 from akrites.messaging.api import router as messaging_router
+from akrites.publication.api import router as advisories_router
 from akrites.registry.api import router as registry_router
 from akrites.web.access import access_of, public
 from akrites.webhooks.api import router as webhooks_router
@@ -64,6 +65,7 @@ api.add_router("/", audit_router)
 api.add_router("/", intake_router)
 api.add_router("/", cases_router)
 api.add_router("/", case_workflow_router)
+api.add_router("/", advisories_router)
 api.add_router("/", messaging_router)
 api.add_router("/", webhooks_router)
 

@@ -6,6 +6,7 @@ from akrites.audit import views as audit
 from akrites.cases import views as cases
 from akrites.cases import views_workflow as case_flow
 from akrites.intake import views as intake
+from akrites.publication import views as advisories
 from akrites.registry import views as registry
 from akrites.web import views_auth, views_home
 
@@ -52,6 +53,12 @@ urlpatterns = [
     path("cases/<str:number>/fix/", case_flow.case_fix, name="case-fix"),
     path("cases/<str:number>/exploited/", case_flow.case_exploited, name="case-exploited"),
     path("cases/<str:number>/audit/", case_flow.case_audit_export, name="case-audit-export"),
+    path("cases/<str:number>/advisory/", advisories.advisory_page, name="case-advisory"),
+    path("cases/<str:number>/advisory/create/", advisories.advisory_create),
+    path("cases/<str:number>/advisory/edit/", advisories.advisory_edit),
+    path("cases/<str:number>/advisory/step/", advisories.advisory_step),
+    path("cases/<str:number>/advisory/comment/", advisories.advisory_comment),
+    path("reports/<str:tracking_id>/credit/", advisories.report_credit, name="report-credit"),
     path(
         "cases/<str:number>/organisations/<int:org_id>/remove/",
         cases.case_uninvite,

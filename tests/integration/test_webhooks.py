@@ -217,9 +217,9 @@ def test_a_failing_receiver_is_retried_with_back_off_then_given_up(receiver: Rec
         retries = DBTaskResult.objects.filter(
             status="READY", task_path="akrites.webhooks.tasks.deliver_webhook"
         )
+        retry = retries.get()
         if number == MAX_ATTEMPTS:
             break
-        retry = retries.get()
         assert retry.args_kwargs["args"] == [delivery.pk]
         assert retry.run_after == delivery.next_attempt_at
         # Queued when the attempt was claimed, just before it was made.
@@ -235,9 +235,12 @@ def test_a_failing_receiver_is_retried_with_back_off_then_given_up(receiver: Rec
     assert delivery.next_attempt_at is None
     assert f"gave up after {MAX_ATTEMPTS} attempts" in delivery.note
     assert WebhookAttempt.objects.filter(delivery=delivery).count() == MAX_ATTEMPTS
-    assert not DBTaskResult.objects.filter(
-        status="READY", task_path="akrites.webhooks.tasks.deliver_webhook"
-    ).exists()
+    # What is left is the check that the last attempt finished: it sends nothing more.
+    DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+    _run_worker()
+    assert not DBTaskResult.objects.filter(status="READY").exists()
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED
     # One delivery, one id, every time.
     assert len(receiver.received) == MAX_ATTEMPTS
     assert {r.headers["Akrites-Delivery"] for r in receiver.received} == {delivery.delivery_id}
@@ -270,6 +273,39 @@ def test_a_receiver_that_recovers_gets_the_delivery_on_retry(receiver: Receiver)
     DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
     _run_worker()
     assert len(receiver.received) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_crash_mid_attempt_loses_nothing(receiver: Receiver) -> None:
+    from akrites.notifications.events import case_event
+    from akrites.webhooks.tasks import _claim
+
+    w = build_world()
+    _hook(w, receiver.url)
+    case_event(w["case"], "case.message", "messages/")
+    delivery = WebhookDelivery.objects.get()
+    first = DBTaskResult.objects.get(task_path="akrites.webhooks.tasks.deliver_webhook")
+    assert _claim(delivery.pk) is not None  # the worker claimed attempt 1...
+    first.delete()  # ...and died with its job before sending or recording anything
+    DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+    _run_worker()
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.DELIVERED
+    assert [a.number for a in delivery.attempt_log.all()] == [2]
+    assert len(receiver.received) == 1
+
+    # A crash during the last attempt: the follow-up settles it instead of leaving it pending.
+    case_event(w["case"], "case.message", "messages/")
+    last = WebhookDelivery.objects.exclude(pk=delivery.pk).get()
+    DBTaskResult.objects.filter(status="READY").delete()
+    WebhookDelivery.objects.filter(pk=last.pk).update(attempts=MAX_ATTEMPTS - 1)
+    assert _claim(last.pk) is not None
+    DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+    _run_worker()
+    last.refresh_from_db()
+    assert last.status == DeliveryStatus.FAILED
+    assert "did not finish" in last.note
+    assert len(receiver.received) == 1
 
 
 @pytest.mark.django_db(transaction=True)

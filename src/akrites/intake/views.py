@@ -21,6 +21,8 @@ from akrites.intake.forms import ReportForm, UploadForm
 from akrites.intake.models import Channel
 from akrites.intake.parsing import drafts_from_body
 from akrites.intake.receipts import status_of
+from akrites.publication.models import CreditPreference
+from akrites.publication.services import FINDER_CREDIT_TYPES
 from akrites.web.access import requires
 
 _FIELD_OF = (
@@ -138,6 +140,9 @@ def report_detail(request: HttpRequest, tracking_id: str) -> HttpResponse:
             "content": content,
             "can_triage": bool(authorize(actor, Permission.CASE_TRIAGE)),
             "case_label": Tlp(report.case.tlp),
+            "may_credit": actor.org_id is not None and int(actor.org_id) == report.organisation_id,
+            "credit": CreditPreference.objects.filter(report=report).first(),
+            "credit_types": [t.value for t in FINDER_CREDIT_TYPES],
         },
     )
 

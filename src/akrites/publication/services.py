@@ -25,7 +25,7 @@ from akrites.domain.advisory import (
     missing_for_publication,
 )
 from akrites.domain.audit import AuditAction
-from akrites.domain.errors import Conflict, InvalidInput, NotFound
+from akrites.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from akrites.domain.lifecycle import (
     AdvisoryFacts,
     AdvisoryState,
@@ -374,3 +374,48 @@ def publish_due(*, now: dt.datetime | None = None) -> list[str]:
             continue  # released meanwhile by another worker
         released.append(row.identifier)
     return released
+
+
+FINDER_CREDIT_TYPES = (
+    CreditType.FINDER,
+    CreditType.REPORTER,
+    CreditType.ANALYST,
+    CreditType.TOOL,
+    CreditType.SPONSOR,
+)
+
+
+def credit_preference_set(
+    *, actor: Actor, report: Report, consent: bool, name: str, credit_type: str
+) -> CreditPreference:
+    """The finder (a member of the reporting organisation) says whether and under what name
+    to be credited; the advisory honours it at publication, revisions included."""
+    if actor.org_id is None or int(actor.org_id) != report.organisation_id:
+        raise Forbidden("only the reporting organisation chooses how it is credited")
+    clean = " ".join(name.split())
+    if len(clean) > 200:
+        raise InvalidInput("a credit name is at most 200 characters", field="name")
+    if consent and not clean:
+        raise InvalidInput("give the name to credit", field="name")
+    try:
+        kind = CreditType(credit_type)
+    except ValueError:
+        kind = None
+    if kind not in FINDER_CREDIT_TYPES:
+        known = ", ".join(t.value for t in FINDER_CREDIT_TYPES)
+        raise InvalidInput(
+            f"unknown credit type '{credit_type}': use one of {known}", field="credit_type"
+        )
+    with transaction.atomic():
+        pref, _ = CreditPreference.objects.update_or_create(
+            report=report,
+            defaults={"consent": consent, "name": clean, "credit_type": kind.value},
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREDIT_PREFERENCE_SET,
+            target_type="case",
+            target_id=report.case.number,
+            data={"report": report.tracking_id, "consent": consent, "type": kind.value},
+        )
+    return pref

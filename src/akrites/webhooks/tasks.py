@@ -1,8 +1,9 @@
 """The delivery worker. One job per attempt; each attempt is recorded (status code, error,
 duration), and the job for the next attempt is queued BEFORE the request is made, in the
 same transaction that claims the attempt, so a crash mid-request delays a delivery by one
-back-off step but never loses it. A delivery that has since succeeded or been dropped
-makes any leftover job a no-op."""
+back-off step but never loses it (after the last attempt, that job settles a delivery whose
+attempt never finished). A delivery that has since succeeded, failed or been dropped makes
+any leftover job a no-op. Delivery is at least once: a receiver may see a delivery id again."""
 
 from __future__ import annotations
 
@@ -67,12 +68,19 @@ def _claim(delivery_pk: int) -> tuple[WebhookDelivery, list[str], int] | None:
         if reason:
             delivery_mark(delivery, DeliveryStatus.DROPPED, reason)
             return None
+        if gives_up_after(delivery.attempts):  # the last attempt never finished: a crash
+            delivery_mark(
+                delivery,
+                DeliveryStatus.FAILED,
+                f"gave up after {MAX_ATTEMPTS} attempts: the last one did not finish",
+            )
+            return None
         number = delivery.attempts + 1
+        follow_up = timezone.now() + retry_delay(number)
+        # The next attempt (after the last one: the check that it finished), queued now.
+        deliver_webhook.using(run_after=follow_up).enqueue(delivery.pk)
         delivery.attempts = number
-        delivery.next_attempt_at = None
-        if not gives_up_after(number):
-            delivery.next_attempt_at = timezone.now() + retry_delay(number)
-            deliver_webhook.using(run_after=delivery.next_attempt_at).enqueue(delivery.pk)
+        delivery.next_attempt_at = None if gives_up_after(number) else follow_up
         delivery.save(update_fields=["attempts", "next_attempt_at"])
         return delivery, open_secrets(delivery.endpoint_id, secrets), number
 

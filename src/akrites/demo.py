@@ -240,6 +240,7 @@ def seed_demo() -> bool:
         openpgp_key=str(key),
     )
     _seed_reports()
+    _seed_workflow()
     return True
 
 
@@ -336,3 +337,79 @@ def _seed_reports() -> None:
             channel=Channel.API,
             source_format="akrites",
         )
+
+
+def _seed_workflow() -> None:
+    """Carry the demo cases along, so a newcomer sees both sides of the embargo: the Django
+    flaw still confidential (embargo agreed with its maintainers), and the urllib3 flaw,
+    fixed by Akrites as maintainer of last resort, published in every format."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from akrites.accounts.auth import actor_for_user
+    from akrites.cases import workflow
+    from akrites.cases.embargo import embargo_accept, embargo_end_early, embargo_propose
+    from akrites.cases.models import Case
+    from akrites.cases.services import case_invite_organisation, case_read_in
+    from akrites.intake.models import Report
+    from akrites.publication import services as publication
+    from akrites.publication.models import CreditPreference
+
+    coord = actor_for_user(User.objects.get(email="coordinator@akrites.example"), mfa_verified=True)
+    now = timezone.now()
+
+    def case_of(email: str) -> Case:
+        return Report.objects.filter(submitted_by__email=email).get().case
+
+    # Django: accepted, maintainers notified and read in, embargo agreed (still confidential).
+    django = case_of("researcher@frontier-ai.example")
+    workflow.case_transition(actor=coord, case=django, name="start_triage")
+    workflow.case_assess(
+        actor=coord, case=django, severity="critical", component_purl="pkg:pypi/django"
+    )
+    workflow.case_transition(actor=coord, case=django, name="accept")
+    dsf = Organisation.objects.get(name="Django Software Foundation")
+    case_invite_organisation(actor=coord, case=django, organisation=dsf, role="maintainer")
+    embargo_propose(actor=coord, case=django, end_at=now + timedelta(days=45))
+    workflow.case_transition(actor=coord, case=django, name="notify_maintainer")
+    maintainer = User.objects.filter(organisation=dsf).first()
+    if maintainer is not None:
+        as_maintainer = actor_for_user(maintainer, mfa_verified=True)
+        case_read_in(actor=as_maintainer, case=django, user=maintainer)
+        embargo_accept(actor=as_maintainer, case=django)
+
+    # urllib3: no maintainer to reach, so Akrites fixed it; the advisory is public.
+    urllib3 = case_of("security@fcbank.example")
+    workflow.case_transition(actor=coord, case=urllib3, name="start_triage")
+    workflow.case_assess(
+        actor=coord, case=urllib3, severity="medium", component_purl="pkg:pypi/urllib3"
+    )
+    workflow.case_transition(actor=coord, case=urllib3, name="accept")
+    embargo_propose(actor=coord, case=urllib3, end_at=now + timedelta(days=7))
+    workflow.case_transition(actor=coord, case=urllib3, name="take_over")
+    workflow.case_transition(actor=coord, case=urllib3, name="start_fix")
+    workflow.case_add_fix(
+        actor=coord,
+        case=urllib3,
+        kind="commit",
+        url="https://github.com/urllib3/urllib3/commit/accff72ecc2f6cf5a76d9570198a93ac7c90270e",
+        fixed_versions="2.2.2",
+    )
+    workflow.case_transition(actor=coord, case=urllib3, name="fix_ready")
+    embargo_end_early(actor=coord, case=urllib3, reason="urllib3 2.2.2 is released")
+    report = urllib3.reports.get()
+    CreditPreference.objects.create(
+        report=report, consent=True, name="First Continental Bank security team"
+    )
+    advisory = publication.advisory_draft(actor=coord, case=urllib3)
+    publication.advisory_update(
+        actor=coord,
+        advisory=advisory,
+        raw={
+            "cvss_v3": "CVSS:3.1/AV:N/AC:H/PR:H/UI:N/S:U/C:H/I:N/A:N",
+            "workarounds": ["Disable redirects for requests that use proxy credentials."],
+        },
+    )
+    for step in ("submit_for_review", "approve", "publish"):
+        publication.advisory_step(actor=coord, advisory=advisory, step=step)

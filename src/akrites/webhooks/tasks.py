@@ -101,15 +101,19 @@ def deliver_webhook(delivery_pk: int) -> None:
     started = timezone.now()
     outcome = post(delivery.endpoint.url, body, headers, allow_loopback=loopback_allowed())
     with transaction.atomic():
+        current = WebhookDelivery.objects.select_for_update().filter(pk=delivery.pk).first()
+        if current is None:
+            return  # the webhook was deleted meanwhile, and its log with it
         WebhookAttempt.objects.create(
-            delivery=delivery,
+            delivery=current,
             number=number,
             started_at=started,
             duration_ms=outcome.duration_ms,
             status_code=outcome.status_code,
             error=outcome.error,
         )
-        current = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
+        if current.status != DeliveryStatus.PENDING:
+            return  # settled meanwhile (an overlapping retry succeeded)
         if outcome.status_code is not None and delivered(outcome.status_code):
             delivery_mark(current, DeliveryStatus.DELIVERED)
         elif gives_up_after(number):

@@ -18,7 +18,7 @@ from typing import Any, Final
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT4, DRAFT7
+from referencing.jsonschema import DRAFT4, DRAFT7, DRAFT202012
 
 
 class SchemaName(StrEnum):
@@ -27,6 +27,7 @@ class SchemaName(StrEnum):
     CVE_CNA_PUBLISHED = "cve-cna-published"
     CVE_CNA_REJECTED = "cve-cna-rejected"
     CSAF = "csaf"
+    CSAF_PROVIDER = "csaf-provider"
     OPENVEX = "openvex"
     CYCLONEDX = "cyclonedx"
 
@@ -37,6 +38,7 @@ _MAIN: Final[Mapping[SchemaName, str]] = {
     SchemaName.CVE_CNA_PUBLISHED: "CVE_JSON_cnaPublishedContainer_5.1.1.json",
     SchemaName.CVE_CNA_REJECTED: "CVE_JSON_cnaRejectedContainer_5.1.1.json",
     SchemaName.CSAF: "csaf-2.0-schema.json",
+    SchemaName.CSAF_PROVIDER: "csaf-2.0-provider-schema.json",
     SchemaName.OPENVEX: "openvex-schema-0.2.0.json",
     SchemaName.CYCLONEDX: "bom-1.6.schema.json",
 }
@@ -46,6 +48,17 @@ _CYCLONEDX: Final = "http://cyclonedx.org/schema/"
 # does not say which draft it is written in clearly enough for referencing).
 _REFERENCED: Final[Mapping[SchemaName, tuple[tuple[str, str, Any], ...]]] = {
     SchemaName.CSAF: (
+        (f"{_FIRST}cvss-v2.0.json", "first-cvss-v2.0.json", DRAFT4),
+        (f"{_FIRST}cvss-v3.0.json", "first-cvss-v3.0.json", DRAFT4),
+        (f"{_FIRST}cvss-v3.1.json", "first-cvss-v3.1.json", DRAFT7),
+    ),
+    # The provider metadata takes its publisher object from the CSAF document schema.
+    SchemaName.CSAF_PROVIDER: (
+        (
+            "https://docs.oasis-open.org/csaf/csaf/v2.0/csaf_json_schema.json",
+            "csaf-2.0-schema.json",
+            DRAFT202012,
+        ),
         (f"{_FIRST}cvss-v2.0.json", "first-cvss-v2.0.json", DRAFT4),
         (f"{_FIRST}cvss-v3.0.json", "first-cvss-v3.0.json", DRAFT4),
         (f"{_FIRST}cvss-v3.1.json", "first-cvss-v3.1.json", DRAFT7),

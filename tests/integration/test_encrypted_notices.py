@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from akrites.audit.models import AuditEvent
 from akrites.cases.services import case_remove_participant
@@ -317,3 +319,38 @@ def test_a_signing_only_key_is_refused_when_stored(tmp_path: Path) -> None:
         notice_key_set(actor=actor(w["m2"]), user=w["m2"], openpgp_key=public, encrypted=True)
     assert refused.value.code == "openpgp_key_cannot_encrypt"
     assert refused.value.field == "openpgp_key"
+
+
+@pytest.mark.django_db
+def test_notifying_the_maintainer_sends_the_report_encrypted_to_the_contact(
+    contact_key: Keypair,
+) -> None:
+    from django.test import Client
+
+    from akrites.accounts.auth import actor_for_user
+    from akrites.cases import workflow
+    from akrites.cases.embargo import embargo_propose
+    from akrites.cases.models import Case
+    from akrites.domain.permissions import OrgKind, Role
+    from akrites.intake.engine import reset_engine
+    from tests.factories import make_user
+    from tests.integration.intake_helpers import bearer, report_doc, submit
+
+    reset_engine()
+    contact = _django_contact(contact_key.public)
+    coordinator = make_user(OrgKind.SIRT, Role.ADMIN, Role.COORDINATOR)
+    lab = make_user(OrgKind.FINDER, Role.REPORTER)
+    case = Case.objects.get(number=submit(Client(), bearer(lab), report_doc()).json()["case"])
+    coord = actor_for_user(coordinator, mfa_verified=True)
+    workflow.case_transition(actor=coord, case=case, name="start_triage")
+    workflow.case_assess(actor=coord, case=case, severity="high", component_purl="pkg:pypi/django")
+    workflow.case_transition(actor=coord, case=case, name="accept")
+    embargo_propose(actor=coord, case=case, end_at=timezone.now() + timedelta(days=30))
+    mail.outbox.clear()
+    workflow.case_transition(actor=coord, case=case, name="notify_maintainer")
+    _run_worker()
+    to_contact = [m for m in mail.outbox if m.to == [contact.address]]
+    assert len(to_contact) == 1
+    plaintext = contact_key.decrypt(_armoured(to_contact[0].body))
+    assert "QuerySet.order_by" in plaintext
+    assert "QuerySet.order_by" not in to_contact[0].body.split("-----BEGIN")[0]

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from akrites.audit.services import audit_record
-from akrites.cases.embargo import _announce, embargo_enforce_cap
+from akrites.cases.embargo import embargo_enforce_cap
 from akrites.cases.keys import case_data_key, open_for_case, seal_for_case
 from akrites.cases.models import Case, CaseEmbargo, CaseOrganisation, CaseParticipant
 from akrites.cases.selectors import case_resource
@@ -21,11 +21,13 @@ from akrites.cases.services import case_invite_organisation
 from akrites.domain import assessment as rules
 from akrites.domain import lifecycle
 from akrites.domain.audit import AuditAction
-from akrites.domain.errors import InvalidInput
+from akrites.domain.case_events import CaseEvent
+from akrites.domain.errors import AkritesError, InvalidInput
 from akrites.domain.lifecycle import CaseFacts, CaseState, EmbargoState
 from akrites.domain.participation import DOWNSTREAM_ROLES, CaseRole
 from akrites.domain.permissions import Permission
 from akrites.domain.policy import Actor, authorize, require
+from akrites.notifications.events import case_event
 from akrites.registry.models import Component
 
 _EMBARGO_STATE = {
@@ -191,6 +193,7 @@ def case_transition(
             case.maintainer_responded_at = None
             fields += ["maintainer_notified_at", "maintainer_responded_at"]
             _invite_maintainers(actor, case)
+            _disclose_to_contacts(case)
         if step.target is CaseState.PUBLISHED:
             case.published_at = now
             fields.append("published_at")
@@ -213,7 +216,9 @@ def case_transition(
             target_id=case.number,
             data=dict(step.audit_data),
         )
-        _announce(case, f"is now '{step.transition.label}'")
+        case_event(
+            case, CaseEvent.TRANSITIONED, what=f"has moved to '{step.transition.label}'"
+        )
     return case
 
 
@@ -233,6 +238,23 @@ def _invite_maintainers(actor: Actor, case: Case) -> None:
             organisation=component.maintainer_org,
             role=CaseRole.MAINTAINER.value,
         )
+
+
+def _disclose_to_contacts(case: Case) -> None:
+    """The component's e-mail security contacts with an OpenPGP key get the report itself,
+    encrypted to their key (sent by the worker after commit); others learn of the case
+    when their organisation's people are read in."""
+    from akrites.jobs import enqueue_after_commit
+    from akrites.notifications.disclosure import disclosure_check, send_contact_disclosure
+
+    if case.component is None:
+        return
+    for contact in case.component.contacts.exclude(openpgp_key=""):
+        try:
+            disclosure_check(contact_id=contact.pk, case_number=case.number)
+        except AkritesError:
+            continue  # e.g. not an e-mail address: nothing can be sent encrypted
+        enqueue_after_commit(send_contact_disclosure, contact.pk, case.number)
 
 
 def case_assess(
@@ -358,7 +380,7 @@ def case_mark_exploited(*, actor: Actor, case: Case, since: datetime, note: str 
             data={"since": since.isoformat()},
         )
         embargo_enforce_cap(actor=actor, case=case, now=now)
-        _announce(case, "is known to be exploited in the wild")
+        case_event(case, CaseEvent.EXPLOITED)
     return case
 
 

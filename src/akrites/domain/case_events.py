@@ -20,6 +20,8 @@ class CaseEvent(StrEnum):
     EMBARGO_ENDED = "case.embargo_ended"
     EMBARGO_REMINDER = "case.embargo_reminder"
     EMBARGO_CHANGED = "case.embargo_changed"
+    EXPLOITED = "case.exploited"
+    ADVISORY_PUBLISHED = "case.advisory_published"
 
 
 # A test delivery an organisation asks for; never subscribed to, never about a case.
@@ -34,6 +36,8 @@ NOTICE_TEXT: Mapping[CaseEvent, str] = {
     CaseEvent.EMBARGO_ENDED: "has reached its embargo date: the embargo has ended",
     CaseEvent.EMBARGO_REMINDER: "has its embargo ending soon",
     CaseEvent.EMBARGO_CHANGED: "has a changed embargo",
+    CaseEvent.EXPLOITED: "is known to be exploited in the wild",
+    CaseEvent.ADVISORY_PUBLISHED: "has a published advisory",
 }
 
 

@@ -19,6 +19,7 @@ from akrites.accounts.auth import actor_for_user
 from akrites.accounts.services import token_authenticate
 from akrites.audit.api import router as audit_router
 from akrites.cases.api import router as cases_router
+from akrites.cases.api_participants import router as participants_router
 from akrites.cases.api_workflow import router as case_workflow_router
 from akrites.cases.keys import KeyDestroyedError
 from akrites.domain.errors import AkritesError, RateLimited
@@ -65,6 +66,7 @@ api.add_router("/", audit_router)
 api.add_router("/", intake_router)
 api.add_router("/", cases_router)
 api.add_router("/", case_workflow_router)
+api.add_router("/", participants_router)
 api.add_router("/", advisories_router)
 api.add_router("/", messaging_router)
 api.add_router("/", webhooks_router)

@@ -102,10 +102,18 @@ def _params(w: World, route: Route) -> dict[str, tuple[str, str, frozenset[str] 
         "thread_id": (str(w.private_thread.pk), guess, PRIVATE_THREAD),
         "message_id": (str(w.private_message.pk), guess, PRIVATE_THREAD),
         "webhook_id": (str(w.webhook.pk), guess, frozenset({"maintainer_admin"})),
+        "invitation_id": (str(w.invitation.pk), guess, frozenset({"maintainer_admin"})),
+        # The OSV surfaces: the world publishes nothing, so the year's first advisory id and an
+        # ecosystem with only embargoed packages must look exactly like made-up ones.
+        "vuln_id": (f"x_AKR-{w.case.number.split('-')[1]}-0001", "x_AKR-2000-9973", FORGED),
+        "ecosystem": ("PyPI", "NoSuchEcosystem", FORGED),
     }
     if messages:
         params["attachment_id"] = (str(w.private_attachment.pk), guess, PRIVATE_THREAD)
-    if route.pattern == "cases/<str:number>/organisations/<int:org_id>/remove/":
+    if route.pattern in {
+        "cases/<str:number>/organisations/<int:org_id>/remove/",
+        "/api/v1/cases/{number}/organisations/{org_id}",
+    }:
         params["org_id"] = (str(w.maintainer_org.pk), guess, SIRT | MAINTAINER_ORG)
     unknown = set(route.params) - set(params)
     assert not unknown, f"{route.key}: say what {unknown} means in the attacker's matrix"
@@ -236,6 +244,14 @@ API_BODY: dict[tuple[str, str], DataFn] = {
     ("POST", "/api/v1/cases/{number}/embargo"): lambda w, a: {"action": "accept"},
     ("POST", "/api/v1/cases/{number}/transitions"): lambda w, a: {"transition": "start_triage"},
     ("PUT", "/api/v1/cases/{number}/advisory"): lambda w, a: {"title": "defaced"},
+    ("POST", "/api/v1/cases/{number}/organisations"): lambda w, a: {
+        "organisation": a.user.organisation_id if a.user else 0,
+        "role": "observer",
+    },
+    ("PUT", "/api/v1/cases/{number}/tlp"): lambda w, a: {"tlp": "CLEAR"},
+    ("POST", "/api/v1/organisation/invitations/{invitation_id}/participants"): lambda w, a: {
+        "user": a.user.pk if a.user else 0
+    },
     ("POST", "/api/v1/cases/{number}/advisory/steps"): lambda w, a: {"step": "submit_for_review"},
     ("POST", "/api/v1/cases/{number}/advisory/comments"): lambda w, a: {"body": "probe"},
     ("PUT", "/api/v1/reports/{tracking_id}/credit"): lambda w, a: {"consent": True, "name": "x"},

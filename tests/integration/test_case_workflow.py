@@ -474,6 +474,9 @@ def test_queue_filters_by_state_component_priority_and_deadline(world, client) -
         return [c["number"] for c in r.json()["items"]]
 
     assert numbers() == [urgent.number, calm.number]  # P1 before P4
+    listed = AuditEvent.objects.filter(action="case.listed").order_by("-seq").first()
+    assert listed is not None
+    assert listed.data == {"cases": [urgent.number, calm.number]}
     assert numbers(priority="4") == [calm.number]
     assert numbers(component="pkg:pypi/quetzal") == [urgent.number]
     assert numbers(component="quetzal") == [urgent.number]

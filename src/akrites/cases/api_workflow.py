@@ -114,6 +114,7 @@ def case_queue(request: HttpRequest, filters: Query[QueueQuery]) -> dict[str, An
     )
     qs = selectors.case_queue(actor=actor(request), filters=wanted)
     page = list(qs[filters.offset : filters.offset + filters.limit])
+    selectors.case_list_audit(actor=actor(request), cases=page)
     return {"count": qs.count(), "items": [_summary(c) for c in page]}
 
 

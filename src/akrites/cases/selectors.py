@@ -357,3 +357,17 @@ def my_cases(*, actor: Actor, limit: int = 50) -> list[MyCase]:
             )
         )
     return out
+
+
+def case_list_audit(*, actor: Actor, cases: list[Case]) -> None:
+    """A list of cases shows their titles: record which ones the actor was shown."""
+    if not cases:
+        return
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=AuditAction.CASES_LISTED,
+            target_type="cases",
+            target_id="",
+            data={"cases": [c.number for c in cases]},
+        )

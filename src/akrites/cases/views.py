@@ -43,6 +43,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.case_queue(actor=actor, filters=queue)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     rows = [{"case": c, "title": selectors.case_title(c)} for c in page]
+    selectors.case_list_audit(actor=actor, cases=[r["case"] for r in rows])
     return render(
         request,
         "cases/list.html",

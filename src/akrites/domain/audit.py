@@ -56,6 +56,7 @@ class AuditAction(StrEnum):
     ATTACHMENT_ADDED = "attachment.added"
     ATTACHMENT_DOWNLOADED = "attachment.downloaded"
     CASE_VIEWED = "case.viewed"
+    CASES_LISTED = "case.listed"
     CASE_RELABELLED = "case.relabelled"
     EMBARGO_CHANGED = "embargo.changed"
     KEYS_ROTATED = "keys.rotated"

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from akrites.accounts.auth import actor_from_request
 from akrites.accounts.selectors import organisations_visible_to
 from akrites.audit.selectors import audit_events_visible_to
-from akrites.cases.selectors import my_cases
+from akrites.cases.selectors import case_list_audit, my_cases
 from akrites.domain.permissions import Permission, Role
 from akrites.domain.policy import authorize, may_ever
 from akrites.intake.receipts import status_of
@@ -53,7 +53,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if actor.roles & {Role.VENDOR, Role.OPERATOR, Role.OBSERVER}:
         ctx["critical_components"] = list(components.filter(critical=True)[:50])
     if not actor.is_sirt and may_ever(actor, Permission.CASE_READ):
-        ctx["my_cases"] = my_cases(actor=actor)
+        mine = my_cases(actor=actor)
+        case_list_audit(actor=actor, cases=[m.case for m in mine])
+        ctx["my_cases"] = mine
     if Role.REPORTER in actor.roles:
         ctx["reporter"] = True
         ctx["my_reports"] = [

@@ -323,6 +323,19 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys_signing_rotate(args: argparse.Namespace) -> int:
+    _django()
+    from akrites.publication.signing import public_keys, signing_key_rotate
+
+    key = signing_key_rotate()
+    retired = [k.fingerprint for k in public_keys() if k.retired_at is not None]
+    print(
+        f"new signing key {key.fingerprint} signs every public document from now on; "
+        f"{len(retired)} retired key(s) stay published so that earlier signatures verify"
+    )
+    return 0
+
+
 def cmd_keys_destroy(args: argparse.Namespace) -> int:
     _django()
     from django.db import transaction
@@ -585,6 +598,13 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (every command,
         "(set AKRITES_MASTER_KEY to the new key and AKRITES_MASTER_KEY_PREVIOUS to the old).",
         keys_sub,
     )
+    add(
+        "signing-rotate",
+        cmd_keys_signing_rotate,
+        "Create a new OpenPGP key for signing public documents; the old one is retired "
+        "but stays published (CSAF provider metadata) so that its signatures still verify.",
+        keys_sub,
+    )
     p = add(
         "destroy",
         cmd_keys_destroy,
@@ -634,6 +654,10 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (every command,
         nargs=argparse.REMAINDER,
         help="'cluster INPUT.jsonl [-o OUTPUT.jsonl]'; see 'akrites dedup cluster -h'",
     )
+
+    from akrites.publication.export_cli import add_parser as add_export_parser
+
+    add_export_parser(sub)
     return parser
 
 

@@ -6,6 +6,14 @@ from akrites.audit import views as audit
 from akrites.cases import views as cases
 from akrites.cases import views_workflow as case_flow
 from akrites.intake import views as intake
+from akrites.publication import (
+    csaf_provider,
+    feeds,
+    osv_api,
+    osv_exports,
+    public_views,
+    transparency,
+)
 from akrites.publication import views as advisories
 from akrites.registry import views as registry
 from akrites.web import views_auth, views_home
@@ -75,6 +83,25 @@ urlpatterns = [
     path("triage/merge/", intake.case_merge, name="case-merge"),
     path("audit/", audit.audit_log, name="audit"),
     path("audit/verify/", audit.audit_verify, name="audit-verify"),
+    path("osv/v1/query", osv_api.osv_query, name="osv-query"),
+    path("osv/v1/querybatch", osv_api.osv_querybatch, name="osv-querybatch"),
+    path("osv/v1/vulns/<str:vuln_id>", osv_api.osv_vuln, name="osv-vuln"),
+    path("osv/ecosystems.txt", osv_exports.osv_ecosystems_txt, name="osv-ecosystems"),
+    path("osv/<str:ecosystem>/all.zip", osv_exports.osv_ecosystem_zip, name="osv-all-zip"),
+    # The public surfaces (issue 5): published advisories only, no sign-in.
+    path("advisories/", public_views.advisory_index, name="public-advisories"),
+    path("advisories/feed.atom", feeds.advisory_feed, name="public-advisory-feed"),
+    path("advisories/<str:advisory_id>/", public_views.advisory_page, name="public-advisory"),
+    path("advisories/<str:advisory_id>/<str:file_name>", public_views.advisory_file),
+    path("transparency/", transparency.transparency_page, name="transparency"),
+    path(".well-known/csaf/provider-metadata.json", csaf_provider.provider_metadata_view),
+    path(".well-known/csaf/white/index.txt", csaf_provider.index_txt_view),
+    path(".well-known/csaf/white/changes.csv", csaf_provider.changes_csv_view),
+    path(".well-known/csaf/white/csaf-feed-tlp-white.json", csaf_provider.rolie_feed_view),
+    path(".well-known/csaf/white/<str:year>/<str:file_name>", csaf_provider.csaf_document_view),
+    path(".well-known/csaf/openpgp/<str:file_name>", csaf_provider.openpgp_key_view),
+    path(".well-known/security.txt", csaf_provider.security_txt_view),
+    path("security.txt", csaf_provider.security_txt_view),
     path("api/v1/openapi.json", api.openapi_json, name="openapi"),
     path("api/v1/", api.api.urls),
 ]

@@ -82,6 +82,7 @@ FORGED: frozenset[str] = frozenset()  # a forged link: nobody may tell it from a
 def _params(w: World, route: Route) -> dict[str, tuple[str, str, frozenset[str] | None]]:
     """name -> (real value, guessed value, who knows the real object)."""
     guess = str(w.guessed_pk)
+    year = w.case.number.split("-")[1]
     messages = route.pattern.startswith(("cases/<str:number>/messages/", "/api/v1/cases/"))
     params: dict[str, tuple[str, str, frozenset[str] | None]] = {
         "number": (w.case.number, guessed_case_number(w.case.number), CASE_READERS),
@@ -107,7 +108,14 @@ def _params(w: World, route: Route) -> dict[str, tuple[str, str, frozenset[str] 
         # ecosystem with only embargoed packages must look exactly like made-up ones.
         "vuln_id": (f"x_AKR-{w.case.number.split('-')[1]}-0001", "x_AKR-2000-9973", FORGED),
         "ecosystem": ("PyPI", "NoSuchEcosystem", FORGED),
+        # The public advisory pages and CSAF provider, likewise: the year's first advisory id,
+        # its CSAF folder and file must look exactly like made-up ones.
+        "advisory_id": (f"AKR-{year}-0001", "AKR-2000-9973", FORGED),
+        "year": (year, "2000", FORGED),
+        "file_name": (f"akr-{year}-0001.json", "akr-2000-9973.json", FORGED),
     }
+    if route.pattern == "advisories/<str:advisory_id>/<str:file_name>":
+        params["file_name"] = ("openvex.json", "openvex.json", PUBLIC)
     if messages:
         params["attachment_id"] = (str(w.private_attachment.pk), guess, PRIVATE_THREAD)
     if route.pattern in {

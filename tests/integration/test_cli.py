@@ -38,6 +38,8 @@ COMMANDS = [
     ["docs"],
     ["keys"],
     ["keys", "rotate"],
+    ["export"],
+    ["publish-due"],
     ["keys", "destroy"],
     ["embargo-due"],
 ]

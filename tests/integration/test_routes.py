@@ -52,10 +52,28 @@ def test_public_routes_are_the_expected_few() -> None:
         if (a := access_of(cb)) is not None and not a.signed_in
     )
     assert public == [
+        ".well-known/csaf/openpgp/<str:file_name>",
+        ".well-known/csaf/provider-metadata.json",
+        ".well-known/csaf/white/<str:year>/<str:file_name>",
+        ".well-known/csaf/white/changes.csv",
+        ".well-known/csaf/white/csaf-feed-tlp-white.json",
+        ".well-known/csaf/white/index.txt",
+        ".well-known/security.txt",
         "account/set-password/<uidb64>/<token>/",
+        "advisories/",
+        "advisories/<str:advisory_id>/",
+        "advisories/<str:advisory_id>/<str:file_name>",
+        "advisories/feed.atom",
         "api/v1/openapi.json",
         "healthz",
         "login/",
+        "osv/<str:ecosystem>/all.zip",
+        "osv/ecosystems.txt",
+        "osv/v1/query",
+        "osv/v1/querybatch",
+        "osv/v1/vulns/<str:vuln_id>",
+        "security.txt",
+        "transparency/",
     ]
     api_public = [f"{m} {p}" for m, p, f in operations() if not access_of(f).signed_in]  # type: ignore[union-attr]
     assert api_public == ["GET /api/v1/schemas/report.json"]

@@ -57,7 +57,7 @@ def public_osv_documents() -> QuerySet[PublishedDocument]:
 def public_osv_document(vuln_id: str) -> PublishedDocument | None:
     """The public record whose OSV id is ``vuln_id`` (None for an unknown or unpublished id)."""
     identifier = advisory_id_from_osv(vuln_id)
-    if not identifier:
+    if not identifier or "\x00" in identifier:
         return None
     return public_osv_documents().filter(advisory__identifier=identifier).first()
 
@@ -91,6 +91,8 @@ def _text(raw: dict[str, Any], key: str, where: str) -> str:
         return ""
     if not isinstance(value, str):
         raise QueryError(f"Invalid value at '{where}{key}': expected a string.")
+    if "\x00" in value:  # no name, version or hash has one (and PostgreSQL refuses it)
+        raise QueryError(f"Invalid value at '{where}{key}': contains a NUL character.")
     return value.strip()
 
 
@@ -98,9 +100,29 @@ def _no_unknown_fields(raw: dict[str, Any], allowed: frozenset[str], where: str)
     unknown = sorted(set(raw) - allowed)
     if unknown:
         raise QueryError(
-            f'Invalid JSON payload received. Unknown name "{unknown[0]}" at \'{where}\': '
+            f"Invalid JSON payload received. Unknown name \"{unknown[0]}\" at '{where}': "
             "Cannot find field."
         )
+
+
+def _from_purl(text: str, name: str, ecosystem: str, version: str) -> tuple[str, str, str] | None:
+    """(ecosystem, name, version) of a query by Package URL, checked in osv.dev's order; None
+    for a purl type that has no OSV ecosystem (osv.dev answers those with nothing)."""
+    try:
+        purl = parse_purl(text)
+    except PurlError as exc:
+        raise QueryError(f"Invalid Package URL: {exc.message}") from None
+    if name:
+        raise QueryError("name specified in a PURL query")
+    if ecosystem:
+        raise QueryError("ecosystem specified in a PURL query")
+    try:
+        found = ecosystem_for_purl(purl).value
+    except PurlError:
+        return None
+    if purl.version and version:
+        raise QueryError("version specified in params and PURL query")
+    return found, osv_package_name(purl.to_string()), purl.version or version
 
 
 def parse_query(raw: object) -> OsvQuery:
@@ -126,23 +148,10 @@ def parse_query(raw: object) -> OsvQuery:
             "Invalid query: 'version' and 'commit' are alternatives (oneof 'param'); give one."
         )
     if purl_text:
-        try:
-            purl = parse_purl(purl_text)
-        except PurlError as exc:
-            raise QueryError(f"Invalid Package URL: {exc.message}") from None
-        if name:
-            raise QueryError("name specified in a PURL query")
-        if ecosystem:
-            raise QueryError("ecosystem specified in a PURL query")
-        if purl.version and version:
-            raise QueryError("version specified in params and PURL query")
-        try:
-            ecosystem = ecosystem_for_purl(purl).value
-        except PurlError:
-            # osv.dev answers an unsupported purl type with nothing rather than an error.
+        from_purl = _from_purl(purl_text, name, ecosystem, version)
+        if from_purl is None:
             return OsvQuery(unanswerable=True)
-        name = osv_package_name(purl.to_string())
-        version = purl.version or version
+        ecosystem, name, version = from_purl
     if ecosystem and ecosystem.partition(":")[0] not in _KNOWN_ECOSYSTEMS:
         raise QueryError("Invalid ecosystem.")
     if commit:
@@ -221,12 +230,12 @@ def _matches(query: OsvQuery, records: _Records) -> list[dict[str, Any]]:
     candidates = sorted(set(rows))
     loaded = records.load(advisory for advisory, _ in candidates)
     for advisory, ecosystem in candidates:
-        record = loaded.get(advisory)
-        if record is None:
+        candidate = loaded.get(advisory)
+        if candidate is None:
             continue
         probe = Query(ecosystem=ecosystem, name=query.name, version=query.version or None)
-        if affects(record, probe):
-            found[record["id"]] = record
+        if affects(candidate, probe):
+            found[candidate["id"]] = candidate
     return [found[k] for k in sorted(found)]
 
 
@@ -280,9 +289,7 @@ def _body(request: HttpRequest) -> object:
         raise QueryError("Invalid JSON payload received: nested too deeply.") from None
 
 
-def _post_json(
-    request: HttpRequest, answer: Callable[[object], dict[str, Any]]
-) -> HttpResponse:
+def _post_json(request: HttpRequest, answer: Callable[[object], dict[str, Any]]) -> HttpResponse:
     if request.method != "POST":
         return _not_allowed("POST")
     try:

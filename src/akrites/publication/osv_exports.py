@@ -22,6 +22,7 @@ from pathlib import Path
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
+from akrites.domain.purl import Ecosystem
 from akrites.publication.models import PublishedPackage
 from akrites.publication.osv_api import PUBLIC_STATES, public_osv_documents
 from akrites.web.access import public
@@ -65,12 +66,14 @@ def _osv_id(path: str) -> str:
     return path.rstrip("/").rsplit("/", 1)[-1]
 
 
+_ECOSYSTEMS = frozenset(e.value for e in Ecosystem)
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
 
 
 def _zip_time(when: dt.datetime) -> tuple[int, int, int, int, int, int]:
     utc = when.astimezone(dt.UTC)
-    stamp = (utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second)
+    # Zip (DOS) times count seconds in steps of two.
+    stamp = (utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second - utc.second % 2)
     return max(stamp, _ZIP_EPOCH)
 
 
@@ -139,7 +142,7 @@ def _not_found() -> HttpResponse:
 @public("OSV export: only the public records of published (or withdrawn) advisories")
 @require_safe
 def osv_ecosystem_zip(request: HttpRequest, ecosystem: str) -> HttpResponse:
-    files = public_osv_files(ecosystem)
+    files = public_osv_files(ecosystem) if ecosystem in _ECOSYSTEMS else []
     if not files:
         return _not_found()
     response = HttpResponse(osv_zip(files), content_type="application/zip")

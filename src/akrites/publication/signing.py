@@ -11,8 +11,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from akrites.audit.services import audit_record
 from akrites.cases.models import WrappedKey
 from akrites.crypto.sealing import master_for, master_key
+from akrites.domain.audit import AuditAction
+from akrites.domain.policy import SYSTEM, Actor
 from akrites.publication.models import SigningKey
 
 _cache: dict[str, pysequoia.Tsk] = {}
@@ -59,12 +62,22 @@ def current_signing_key() -> SigningKey:
     return SigningKey.objects.filter(retired_at__isnull=True).get()
 
 
-def signing_key_rotate() -> SigningKey:
+def signing_key_rotate(*, actor: Actor = SYSTEM) -> SigningKey:
     """A new key signs from now on; the old one is retired but stays published (with its
-    retirement date) so that earlier signatures still verify."""
+    retirement date) so that earlier signatures still verify. Audited in the same transaction."""
     with transaction.atomic():
-        SigningKey.objects.filter(retired_at__isnull=True).update(retired_at=timezone.now())
-        return _store(pysequoia.Tsk.generate(_user_id()))
+        active = SigningKey.objects.select_for_update().filter(retired_at__isnull=True)
+        retired = sorted(active.values_list("fingerprint", flat=True))
+        active.update(retired_at=timezone.now())
+        key = _store(pysequoia.Tsk.generate(_user_id()))
+        audit_record(
+            actor=actor,
+            action=AuditAction.SIGNING_KEY_ROTATED,
+            target_type="signing-key",
+            target_id=key.fingerprint,
+            data={"retired": retired},
+        )
+        return key
 
 
 def _secret(key: SigningKey) -> pysequoia.Tsk:

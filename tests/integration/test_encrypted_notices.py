@@ -321,7 +321,7 @@ def test_a_signing_only_key_is_refused_when_stored(tmp_path: Path) -> None:
     assert refused.value.field == "openpgp_key"
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_notifying_the_maintainer_sends_the_report_encrypted_to_the_contact(
     contact_key: Keypair,
 ) -> None:

@@ -150,7 +150,7 @@ class WrappedKey(models.Model):
     """Platform keys that are not per case (e.g. the search/lookup index key), wrapped by the
     master key like case keys, so they survive master-key rotation unchanged."""
 
-    name = models.CharField(max_length=32, primary_key=True)
+    name = models.CharField(max_length=80, primary_key=True)
     wrapped = models.BinaryField()
     master_key_id = models.CharField(max_length=16)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -167,7 +167,9 @@ def test_reporter_submits_a_report_and_gets_a_receipt_with_its_case(
     receipt = page.locator("dl.kv").first
     expect(receipt).to_contain_text(case_number)
     expect(page.get_by_role("heading", name=FLASK_REPORT["title"])).to_be_visible()
-    content = page.locator("section").filter(has=page.get_by_role("heading", level=2))
+    content = page.locator("section").filter(
+        has=page.get_by_role("heading", level=2, name=FLASK_REPORT["title"])
+    )
     expect(content).to_contain_text("pkg:pypi/flask")
     expect(content).to_contain_text("vers:pypi/<2.3.2")
     expect(content).to_contain_text("CWE-539")

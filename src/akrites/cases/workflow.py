@@ -216,9 +216,7 @@ def case_transition(
             target_id=case.number,
             data=dict(step.audit_data),
         )
-        case_event(
-            case, CaseEvent.TRANSITIONED, what=f"has moved to '{step.transition.label}'"
-        )
+        case_event(case, CaseEvent.TRANSITIONED, what=f"has moved to '{step.transition.label}'")
     return case
 
 

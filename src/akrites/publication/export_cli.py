@@ -114,7 +114,7 @@ def _document_text(kind: str, given: str, *, draft: bool) -> str:
     from akrites.domain.errors import Conflict, NotFound
     from akrites.domain.formats.osv_writer import advisory_id_from_osv
     from akrites.publication.models import Advisory, PublishedDocument
-    from akrites.publication.osv_api import PUBLIC_STATES
+    from akrites.publication.selectors import PUBLIC_STATES
 
     identifier = advisory_id_from_osv(given.strip()) or given.strip()
     row = Advisory.objects.select_related("case").filter(identifier=identifier).first()

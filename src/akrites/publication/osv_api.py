@@ -25,13 +25,12 @@ from django.views.decorators.csrf import csrf_exempt
 
 from akrites.domain.advisory_parts import osv_package_name
 from akrites.domain.formats.osv_writer import advisory_id_from_osv
-from akrites.domain.lifecycle import AdvisoryState
 from akrites.domain.osv_match import Query, affects, normalise_name
 from akrites.domain.purl import Ecosystem, PurlError, ecosystem_for_purl, parse_purl
 from akrites.publication.models import PublishedDocument, PublishedPackage
+from akrites.publication.selectors import PUBLIC_STATES, public_documents
 from akrites.web.access import public
 
-PUBLIC_STATES: Final = (AdvisoryState.PUBLISHED.value, AdvisoryState.WITHDRAWN.value)
 MAX_BATCH: Final = 1000  # osv.dev's limit for one querybatch
 # gRPC status codes, which osv.dev's JSON errors carry.
 INVALID_ARGUMENT: Final = 3
@@ -49,9 +48,7 @@ _HEX: Final = re.compile(r"[0-9a-fA-F]+")
 
 def public_osv_documents() -> QuerySet[PublishedDocument]:
     """The current OSV record of every published or withdrawn advisory: all this API reads."""
-    return PublishedDocument.objects.filter(
-        kind="osv", current=True, advisory__state__in=PUBLIC_STATES
-    )
+    return public_documents(kind="osv")
 
 
 def public_osv_document(vuln_id: str) -> PublishedDocument | None:

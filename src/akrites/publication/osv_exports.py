@@ -24,7 +24,8 @@ from django.views.decorators.http import require_safe
 
 from akrites.domain.purl import Ecosystem
 from akrites.publication.models import PublishedPackage
-from akrites.publication.osv_api import PUBLIC_STATES, public_osv_documents
+from akrites.publication.osv_api import public_osv_documents
+from akrites.publication.selectors import PUBLIC_STATES
 from akrites.web.access import public
 
 

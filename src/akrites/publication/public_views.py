@@ -17,7 +17,6 @@ from typing import Any, Final, TypeVar
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
@@ -26,13 +25,12 @@ from akrites.domain.errors import NotFound
 from akrites.domain.intake.errors import FieldError
 from akrites.domain.intake.model import SeverityType
 from akrites.domain.intake.scoring import parse_severity
-from akrites.domain.lifecycle import AdvisoryState
 from akrites.publication.models import PublishedDocument
+from akrites.publication.selectors import public_documents
 from akrites.web.access import public
 
 T = TypeVar("T")
 
-PUBLIC_STATES: Final = (AdvisoryState.PUBLISHED.value, AdvisoryState.WITHDRAWN.value)
 NOT_PUBLISHED: Final = "There is no published advisory or document here."
 PAGE_SIZE: Final = 25
 SIBLINGS: Final = (".sha256", ".sha512", ".asc")
@@ -50,12 +48,6 @@ _CVSS_LABELS: Final = {SeverityType.CVSS_V3: "CVSS 3.1", SeverityType.CVSS_V4: "
 
 
 # --- what is public ------------------------------------------------------------------------
-
-
-def public_documents(*, kind: str | None = None) -> QuerySet[PublishedDocument]:
-    """The current documents of every published or withdrawn advisory: all the public sees."""
-    docs = PublishedDocument.objects.filter(current=True, advisory__state__in=PUBLIC_STATES)
-    return docs if kind is None else docs.filter(kind=kind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,22 +79,27 @@ def public_rows(kind: str) -> list[PublicRow]:
 _DERIVED: dict[tuple[str, int, str], Any] = {}
 _DERIVED_MAX: Final = 20_000
 _CHUNK: Final = 500
+_MISSING: Final = object()
 
 
 def derived(rows: list[PublicRow], derive: Callable[[dict[str, Any]], T]) -> list[T]:
-    """``derive(parsed JSON)`` of each row's document, in the rows' order."""
+    """``derive(parsed JSON)`` of each row's document, in the rows' order. Safe with several
+    threads: each call answers from what it found or read itself."""
     name = f"{derive.__module__}.{derive.__qualname__}"
-    missing = [r.pk for r in rows if (name, r.pk, r.sha256) not in _DERIVED]
+    found: dict[int, T] = {}
+    for r in rows:
+        if (hit := _DERIVED.get((name, r.pk, r.sha256), _MISSING)) is not _MISSING:
+            found[r.pk] = hit
+    missing = [r.pk for r in rows if r.pk not in found]
     if len(_DERIVED) + len(missing) > _DERIVED_MAX:
         _DERIVED.clear()
-        missing = [r.pk for r in rows]
     for start in range(0, len(missing), _CHUNK):
         chunk = missing[start : start + _CHUNK]
         for pk, sha256, content in PublishedDocument.objects.filter(pk__in=chunk).values_list(
             "pk", "sha256", "content"
         ):
-            _DERIVED[(name, pk, sha256)] = derive(json.loads(content))
-    return [_DERIVED[(name, r.pk, r.sha256)] for r in rows]
+            found[pk] = _DERIVED[(name, pk, sha256)] = derive(json.loads(content))
+    return [found[r.pk] for r in rows]
 
 
 # --- what the index and the feed show of an OSV record -------------------------------------
@@ -209,26 +206,24 @@ def advisory_index(request: HttpRequest) -> HttpResponse:
 
 
 def _range_text(kind: str, events: Iterable[dict[str, str]]) -> list[str]:
-    """OSV events as readable intervals: ``>= 1.0, < 2.4.1``."""
-    out: list[str] = []
-    start = ""
+    """OSV events as readable intervals: ``>= 1.0, < 2.4.1``, ``< 3.0``, ``all versions``."""
+    intervals: list[list[str]] = []
     for event in events:
         if "introduced" in event:
             start = event["introduced"]
             if kind == "GIT":
-                out.append(f"introduced in commit {start}")
-            elif start != "0":
-                out.append(f">= {start}")
+                intervals.append([f"introduced in commit {start}"])
             else:
-                out.append("all versions")
-        elif "fixed" in event:
+                intervals.append([] if start == "0" else [f">= {start}"])
+            continue
+        if not intervals:
+            intervals.append([])
+        if "fixed" in event:
             fixed = event["fixed"]
-            text = f"fixed in commit {fixed}" if kind == "GIT" else f"< {fixed}"
-            out[-1:] = [f"{out[-1]}, {text}" if out else text]
+            intervals[-1].append(f"fixed in commit {fixed}" if kind == "GIT" else f"< {fixed}")
         elif "last_affected" in event:
-            text = f"<= {event['last_affected']}"
-            out[-1:] = [f"{out[-1]}, {text}" if out else text]
-    return out
+            intervals[-1].append(f"<= {event['last_affected']}")
+    return [", ".join(parts) or "all versions" for parts in intervals]
 
 
 def _affected(osv: dict[str, Any]) -> list[dict[str, Any]]:

@@ -29,7 +29,8 @@ from akrites.domain.lifecycle import AdvisoryState, CaseState
 from akrites.intake.models import Report
 from akrites.publication.csaf_provider import key_path
 from akrites.publication.models import Advisory
-from akrites.publication.public_views import PUBLIC_STATES, public_summaries
+from akrites.publication.public_views import public_summaries
+from akrites.publication.selectors import PUBLIC_STATES
 from akrites.publication.signing import public_keys
 from akrites.web.access import public
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
+from ninja.responses import Status
 
 from akrites.accounts.models import Organisation, User
 from akrites.cases import selectors, services
@@ -57,26 +58,26 @@ def organisations_list(request: HttpRequest, number: str) -> list[dict[str, Any]
 @api_requires(Permission.CASE_COORDINATE)
 def organisation_invite(
     request: HttpRequest, number: str, payload: InviteIn
-) -> tuple[int, list[dict[str, Any]]]:
+) -> Status[list[dict[str, Any]]]:
     a = actor(request)
     case = selectors.case_get(actor=a, number=number)
     org = Organisation.objects.filter(pk=payload.organisation).first()
     if org is None:
         raise NotFound("no such organisation")
     services.case_invite_organisation(actor=a, case=case, organisation=org, role=payload.role)
-    return 201, _invitations(case.pk)
+    return Status(201, _invitations(case.pk))
 
 
 @router.delete("/cases/{number}/organisations/{org_id}", response={204: None})
 @api_requires(Permission.CASE_COORDINATE)
-def organisation_remove(request: HttpRequest, number: str, org_id: int) -> tuple[int, None]:
+def organisation_remove(request: HttpRequest, number: str, org_id: int) -> Status[None]:
     a = actor(request)
     case = selectors.case_get(actor=a, number=number)
     org = Organisation.objects.filter(pk=org_id).first()
     if org is None:
         raise NotFound("no such organisation")
     services.case_remove_organisation(actor=a, case=case, organisation=org)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/cases/{number}/access", response=list[dict[str, Any]])
@@ -160,19 +161,19 @@ def invitations_list(request: HttpRequest) -> list[dict[str, Any]]:
 @api_requires(Permission.MEMBER_MANAGE)
 def participant_add(
     request: HttpRequest, invitation_id: int, payload: PersonIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     invitation = _own_invitation(request, invitation_id)
     member = _member(request, payload.user)
     p = services.case_read_in(actor=actor(request), case=invitation.case, user=member)
-    return 201, {"case": invitation.case.number, "user": member.pk, "role": p.role}
+    return Status(201, {"case": invitation.case.number, "user": member.pk, "role": p.role})
 
 
 @router.delete(
     "/organisation/invitations/{invitation_id}/participants/{user_id}", response={204: None}
 )
 @api_requires(Permission.MEMBER_MANAGE)
-def participant_remove(request: HttpRequest, invitation_id: int, user_id: int) -> tuple[int, None]:
+def participant_remove(request: HttpRequest, invitation_id: int, user_id: int) -> Status[None]:
     invitation = _own_invitation(request, invitation_id)
     member = _member(request, user_id)
     services.case_remove_participant(actor=actor(request), case=invitation.case, user=member)
-    return 204, None
+    return Status(204, None)

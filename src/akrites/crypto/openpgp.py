@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -46,7 +47,12 @@ def parse_public_key(text: str, *, field: str = "openpgp_key") -> PublicKeyInfo:
         raise InvalidInput(
             f"not a valid OpenPGP public key: {_first_line(exc)}", field=field
         ) from None
-    if cert.has_secret_keys:
+    with warnings.catch_warnings():
+        # pysequoia deprecates secret material in a Cert (use Tsk), which is exactly what
+        # this check refuses; the property is still how to tell.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        has_secrets = cert.has_secret_keys
+    if has_secrets:
         raise InvalidInput(
             "this key contains secret key material: upload the public key only", field=field
         )

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Body, Field, Router, Schema
+from ninja.responses import Status
 
 from akrites.cases import selectors as case_selectors
 from akrites.domain.advisory import missing_for_publication
@@ -73,10 +74,10 @@ def advisory_read(request: HttpRequest, number: str) -> dict[str, Any]:
 
 @router.post("/cases/{number}/advisory", response={201: dict[str, Any]})
 @api_requires(Permission.CASE_COORDINATE)
-def advisory_create(request: HttpRequest, number: str) -> tuple[int, dict[str, Any]]:
+def advisory_create(request: HttpRequest, number: str) -> Status[dict[str, Any]]:
     a = actor(request)
     case = case_selectors.case_get(actor=a, number=number)
-    return 201, _json(services.advisory_draft(actor=a, case=case))
+    return Status(201, _json(services.advisory_draft(actor=a, case=case)))
 
 
 @router.put("/cases/{number}/advisory", response=dict[str, Any])
@@ -123,13 +124,13 @@ def advisory_comments(request: HttpRequest, number: str) -> list[dict[str, Any]]
 @api_requires(Permission.CASE_READ)
 def advisory_comment(
     request: HttpRequest, number: str, payload: CommentIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     a = actor(request)
     case = case_selectors.case_get(actor=a, number=number)
     comment = services.advisory_comment(
         actor=a, advisory=services.advisory_get(number=case.number), body=payload.body
     )
-    return 201, {"id": comment.pk, "at": comment.created_at.isoformat()}
+    return Status(201, {"id": comment.pk, "at": comment.created_at.isoformat()})
 
 
 @router.put("/reports/{tracking_id}/credit", response=dict[str, Any])

@@ -37,8 +37,16 @@ def _prepare_database(*, quiet: bool = True) -> None:
 
 # --- serve / worker ----------------------------------------------------------------------
 
+# Listening addresses whose links are best written as "localhost" (compared, never bound).
+_LOCAL_OR_ANY = frozenset({"0.0.0.0", "::", "127.0.0.1"})  # noqa: S104
+
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    if not os.environ.get("AKRITES_BASE_URL"):
+        # Links in e-mails and published documents point where this server listens, unless
+        # the operator says otherwise (behind a proxy: set AKRITES_BASE_URL).
+        host = "localhost" if args.host in _LOCAL_OR_ANY else args.host
+        os.environ["AKRITES_BASE_URL"] = f"http://{host}:{args.port}"
     _django(migrate=False)
     from django.conf import settings
     from django.core.management import call_command

@@ -94,8 +94,9 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable(
         "AKRITES_BASE_URL",
-        "`http://localhost:8000`",
-        "Public URL of the service, used in links sent by e-mail.",
+        "`http://localhost:<port>` under `akrites serve`, else `http://localhost:8000`",
+        "Public URL of the service, used in links sent by e-mail and in published "
+        "advisories, feeds and the CSAF provider metadata.",
     ),
     Variable("AKRITES_DEBUG", "`false`", "Django debug pages. Never in production."),
     Variable(

@@ -227,8 +227,8 @@ def release(coord: Any, advisories: list[Any], profiled: int, queries: QueryCoun
     stats: dict[Any, Any] = pstats.Stats(profile).stats
     mine = (__file__, "~")  # the benchmark's own frames and built-in wrappers
     top = sorted((kv for kv in stats.items() if kv[0][0] not in mine), key=lambda kv: -kv[1][3])
-    print(f"\ncProfile of {len(rest)} releases, top 10 cumulative (ms per advisory):")
-    print(f"{'calls':>8} {'own':>8} {'cumul':>8}  function")
+    print(f"\ncProfile of {len(rest)} more releases (profiling slows them), top 10 cumulative:")
+    print(f"{'calls':>8} {'own ms':>8} {'cum ms':>8}  function (per advisory)")
     n = len(rest)
     for (path, line, func), (_, calls, own, cumulative, _) in top[:10]:
         where = re.sub(r".*/(site-packages|src)/", "", path)

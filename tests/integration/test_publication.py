@@ -12,7 +12,7 @@ from django.utils import timezone
 from akrites.audit.models import AuditEvent
 from akrites.cases.models import CaseEmbargo
 from akrites.domain.errors import Conflict, InvalidInput
-from akrites.publication import render, services
+from akrites.publication import render, services, signing
 from akrites.publication.models import PublishedDocument, PublishedPackage
 from tests.publication_helpers import approved, published, ready_case
 
@@ -63,7 +63,7 @@ def test_a_crash_half_way_leaves_nothing_public_and_the_next_run_completes(monke
     services.advisory_step(actor=flow.coord, advisory=flow.advisory, step="schedule")
     flow.advisory.refresh_from_db()
     after = flow.advisory.release_at + timedelta(minutes=1)
-    real = render.sign_detached
+    real = signing.sign_detached
     calls = {"n": 0}
 
     def failing(data: bytes):  # type: ignore[no-untyped-def]
@@ -72,7 +72,6 @@ def test_a_crash_half_way_leaves_nothing_public_and_the_next_run_completes(monke
             raise OSError("disk full")
         return real(data)
 
-    monkeypatch.setattr(render, "sign_detached", failing)
     monkeypatch.setattr(render.store, "__kwdefaults__", {"sign": failing})
     with pytest.raises(OSError, match="disk full"):
         services.publish_due(now=after)

@@ -114,10 +114,15 @@ class PublishedPackage(models.Model):
     advisory = models.ForeignKey(Advisory, on_delete=models.CASCADE, related_name="packages")
     ecosystem = models.CharField(max_length=64)
     name = models.CharField(max_length=300)
+    # The name as the ecosystem compares it (PEP 503 for PyPI): what queries look up.
+    name_key = models.CharField(max_length=300, default="")
     purl = models.CharField(max_length=512)
 
     class Meta:
-        indexes = (models.Index(fields=("ecosystem", "name"), name="published_package"),)
+        indexes = (
+            models.Index(fields=("ecosystem", "name"), name="published_package"),
+            models.Index(fields=("name_key", "ecosystem"), name="published_package_key"),
+        )
 
     def __str__(self) -> str:
         return f"{self.ecosystem}/{self.name}"

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -186,22 +186,47 @@ class _Records:
         return found
 
 
-def _name_filter(ecosystem: str, name: str) -> Q:
-    """Index rows that may name ``name`` in ``ecosystem`` ("" = in any ecosystem). PyPI names
-    compare by PEP 503 (any run of "-", "_", "." is one separator, letter case ignored)."""
-    words = normalise_name(Ecosystem.PYPI.value, name).split("-")
-    pypi = Q(
-        ecosystem=Ecosystem.PYPI.value,
-        name__iregex="^" + "[-_.]+".join(re.escape(w) for w in words) + "$",
-    )
-    if ecosystem == Ecosystem.PYPI.value:
-        return pypi
-    if ecosystem:
-        return Q(ecosystem=ecosystem, name=name)
-    return pypi | (~Q(ecosystem=Ecosystem.PYPI.value) & Q(name=name))
+class _Candidates:
+    """Which public advisories name which queried packages: ONE indexed lookup for a whole
+    request (a single query or a batch of up to 1000), by the name as each ecosystem
+    compares it (``PublishedPackage.name_key``)."""
+
+    CHUNK = 500
+
+    def __init__(self, queries: Iterable[OsvQuery]) -> None:
+        keys: set[str] = set()
+        for q in queries:
+            if not q.unanswerable and not q.commit:
+                keys |= {q.name, normalise_name(Ecosystem.PYPI.value, q.name)}
+        ordered = sorted(keys)
+        self._rows: dict[str, set[tuple[int, str]]] = {}
+        for i in range(0, len(ordered), self.CHUNK):
+            found = (
+                PublishedPackage.objects.filter(
+                    name_key__in=ordered[i : i + self.CHUNK], advisory__state__in=PUBLIC_STATES
+                )
+                .values_list("advisory_id", "ecosystem", "name_key")
+                .distinct()
+            )
+            for advisory, ecosystem, key in found:
+                self._rows.setdefault(key, set()).add((advisory, ecosystem))
+
+    def advisory_ids(self) -> set[int]:
+        return {advisory for rows in self._rows.values() for advisory, _ in rows}
+
+    def of(self, query: OsvQuery) -> list[tuple[int, str]]:
+        """(advisory, ecosystem) pairs that name the queried package ("" = any ecosystem)."""
+        out: set[tuple[int, str]] = set()
+        for key in {query.name, normalise_name(Ecosystem.PYPI.value, query.name)}:
+            for advisory, ecosystem in self._rows.get(key, ()):
+                if query.ecosystem and ecosystem != query.ecosystem:
+                    continue
+                if normalise_name(ecosystem, query.name) == key:
+                    out.add((advisory, ecosystem))
+        return sorted(out)
 
 
-def _matches(query: OsvQuery, records: _Records) -> list[dict[str, Any]]:
+def _matches(query: OsvQuery, records: _Records, candidates: _Candidates) -> list[dict[str, Any]]:
     if query.unanswerable:
         return []
     found: dict[str, dict[str, Any]] = {}
@@ -217,16 +242,9 @@ def _matches(query: OsvQuery, records: _Records) -> list[dict[str, Any]]:
                 if affects(record, probe):
                     found[record["id"]] = record
         return [found[k] for k in sorted(found)]
-    rows = (
-        PublishedPackage.objects.filter(
-            _name_filter(query.ecosystem, query.name), advisory__state__in=PUBLIC_STATES
-        )
-        .values_list("advisory_id", "ecosystem")
-        .distinct()
-    )
-    candidates = sorted(set(rows))
-    loaded = records.load(advisory for advisory, _ in candidates)
-    for advisory, ecosystem in candidates:
+    pairs = candidates.of(query)
+    loaded = records.load(advisory for advisory, _ in pairs)
+    for advisory, ecosystem in pairs:
         candidate = loaded.get(advisory)
         if candidate is None:
             continue
@@ -238,7 +256,8 @@ def _matches(query: OsvQuery, records: _Records) -> list[dict[str, Any]]:
 
 def query_records(raw: object) -> list[dict[str, Any]]:
     """The full public records a ``/v1/query`` body asks for (QueryError for a bad one)."""
-    return _matches(parse_query(raw), _Records())
+    query = parse_query(raw)
+    return _matches(query, _Records(), _Candidates([query]))
 
 
 def query_batch(raw: object) -> list[list[dict[str, Any]]]:
@@ -260,7 +279,9 @@ def query_batch(raw: object) -> list[list[dict[str, Any]]]:
         except QueryError as exc:
             raise QueryError(f"queries[{index}]: {exc.message}") from None
     records = _Records()
-    return [_matches(q, records) for q in parsed]
+    candidates = _Candidates(parsed)
+    records.load(candidates.advisory_ids())  # every record the batch may need, at once
+    return [_matches(q, records, candidates) for q in parsed]
 
 
 # --- views ---------------------------------------------------------------------------------

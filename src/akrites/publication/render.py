@@ -22,9 +22,10 @@ from akrites.domain.formats.openvex_writer import advisory_to_openvex
 from akrites.domain.formats.osv_writer import advisory_to_osv, osv_id
 from akrites.domain.formats.publication import PublicationContext
 from akrites.domain.formats.schemas import SchemaName, schema_errors
+from akrites.domain.osv_match import normalise_name
 from akrites.publication.models import Advisory as AdvisoryRow
 from akrites.publication.models import PublishedDocument, PublishedPackage
-from akrites.publication.signing import sign_detached
+from akrites.publication.signing import signer
 
 KINDS = ("osv", "cve", "csaf", "csaf-vex", "openvex", "cyclonedx")
 
@@ -106,21 +107,24 @@ def store(
     *,
     now: dt.datetime,
     base_url: str,
-    sign: Callable[[bytes], Any] = sign_detached,
+    sign: Callable[[bytes], Any] | None = None,
 ) -> list[PublishedDocument]:
-    """Write the revision's documents and package index (in the caller's transaction)."""
+    """Write the revision's documents and package index (in the caller's transaction).
+    ``sign`` defaults to the instance's current key, looked up once for all documents."""
+    sign = sign or signer()
     rendered = render_all(record, context(now, base_url))
     PublishedDocument.objects.filter(advisory=row, current=True).update(current=False)
     stored = []
     for doc in rendered:
-        data = doc.text.encode("utf-8")
+        text = doc.text
+        data = text.encode("utf-8")
         signature = sign(data)
         stored.append(
             PublishedDocument.objects.create(
                 advisory=row,
                 kind=doc.kind,
                 path=doc.path,
-                content=doc.text,
+                content=text,
                 sha256=hashlib.sha256(data).hexdigest(),
                 sha512=hashlib.sha512(data).hexdigest(),
                 signature=signature.armored,
@@ -133,7 +137,13 @@ def store(
     PublishedPackage.objects.filter(advisory=row).delete()
     PublishedPackage.objects.bulk_create(
         [
-            PublishedPackage(advisory=row, ecosystem=p.ecosystem.value, name=p.name, purl=p.purl)
+            PublishedPackage(
+                advisory=row,
+                ecosystem=p.ecosystem.value,
+                name=p.name,
+                name_key=normalise_name(p.ecosystem.value, p.name),
+                purl=p.purl,
+            )
             for p in record.affected
         ]
     )

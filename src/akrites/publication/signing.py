@@ -4,6 +4,7 @@ Public documents (CSAF above all) carry detached ASCII-armoured signatures made 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pysequoia
@@ -91,11 +92,21 @@ def _secret(key: SigningKey) -> pysequoia.Tsk:
     return tsk
 
 
-def sign_detached(data: bytes) -> Signature:
+def signer() -> Callable[[bytes], Signature]:
+    """Detached signatures with the current key, looked up once (for one release)."""
     key = current_signing_key()
-    armored = pysequoia.sign(_secret(key).signer(), data, mode=pysequoia.SignatureMode.DETACHED)
-    text = armored.decode("ascii") if isinstance(armored, bytes) else str(armored)
-    return Signature(armored=text, fingerprint=key.fingerprint)
+    secret = _secret(key)
+
+    def sign(data: bytes) -> Signature:
+        armored = pysequoia.sign(secret.signer(), data, mode=pysequoia.SignatureMode.DETACHED)
+        text = armored.decode("ascii") if isinstance(armored, bytes) else str(armored)
+        return Signature(armored=text, fingerprint=key.fingerprint)
+
+    return sign
+
+
+def sign_detached(data: bytes) -> Signature:
+    return signer()(data)
 
 
 def public_keys() -> list[SigningKey]:

@@ -73,6 +73,41 @@ def _zip_entries(content: bytes) -> dict[str, tuple[bytes, tuple[int, ...]]]:
 # --- all.zip and ecosystems.txt -------------------------------------------------------------
 
 
+def test_all_zip_is_built_once_and_rebuilt_when_a_record_is_published() -> None:
+    first = public_quetzal()
+    client = Client()
+    before = _zip_entries(client.get("/osv/PyPI/all.zip").content)
+    assert list(before) == [f"x_{first.advisory.identifier}.json"]
+    calls = {"n": 0}
+    real = osv_exports.osv_zip
+
+    def counting(files):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        return real(files)
+
+    osv_exports.osv_zip = counting  # type: ignore[assignment]
+    try:
+        assert _zip_entries(client.get("/osv/PyPI/all.zip").content) == before
+        assert calls["n"] == 0  # served from the cache
+        second = published(
+            ready_case(
+                name="ibis",
+                title="Integer overflow in the Ibis image resizer",
+                description="Resizing an Ibis image to a huge width overflows the row stride.",
+                vers="vers:pypi/<4.0.2",
+                fixed="4.0.2",
+                coordinator=first.coordinator,
+            )
+        )
+        after = _zip_entries(client.get("/osv/PyPI/all.zip").content)
+        assert calls["n"] == 1
+        assert sorted(after) == sorted(
+            [f"x_{first.advisory.identifier}.json", f"x_{second.advisory.identifier}.json"]
+        )
+    finally:
+        osv_exports.osv_zip = real  # type: ignore[assignment]
+
+
 def test_all_zip_holds_every_public_record_of_the_ecosystem_as_stored() -> None:
     first, second = _public_pair()
     client = Client()

@@ -19,6 +19,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.core.cache import cache
+from django.db.models import Count, Max
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
@@ -34,6 +36,9 @@ class OsvFile:
     name: str  # "<id>.json"
     published_at: dt.datetime  # when this revision was published
     content: bytes
+
+
+ZIP_CACHE_SECONDS = 24 * 3600  # keyed by content state; the timeout only bounds the cache
 
 
 def public_ecosystems() -> list[str]:
@@ -133,6 +138,24 @@ def write_osv_folder(target: Path) -> int:
 # --- views ---------------------------------------------------------------------------------
 
 
+def _cached_zip(ecosystem: str) -> bytes | None:
+    """The ecosystem's all.zip, built once per state of its public records: documents are
+    only ever added (a revision or withdrawal is a new row), so their count and newest id
+    name that state."""
+    docs = public_osv_documents().filter(
+        advisory_id__in=PublishedPackage.objects.filter(ecosystem=ecosystem).values("advisory_id")
+    )
+    state = docs.aggregate(n=Count("pk"), last=Max("pk"))
+    if not state["n"]:
+        return None
+    key = f"osv-all-zip:{ecosystem}:{state['n']}:{state['last']}"
+    body = cache.get(key)
+    if body is None:
+        body = osv_zip(public_osv_files(ecosystem))
+        cache.set(key, body, timeout=ZIP_CACHE_SECONDS)
+    return bytes(body)
+
+
 def _not_found() -> HttpResponse:
     # One answer for an unknown ecosystem and for one with no public record.
     return HttpResponse(
@@ -143,10 +166,12 @@ def _not_found() -> HttpResponse:
 @public("OSV export: only the public records of published (or withdrawn) advisories")
 @require_safe
 def osv_ecosystem_zip(request: HttpRequest, ecosystem: str) -> HttpResponse:
-    files = public_osv_files(ecosystem) if ecosystem in _ECOSYSTEMS else []
-    if not files:
+    if ecosystem not in _ECOSYSTEMS:
         return _not_found()
-    response = HttpResponse(osv_zip(files), content_type="application/zip")
+    body = _cached_zip(ecosystem)
+    if body is None:
+        return _not_found()
+    response = HttpResponse(body, content_type="application/zip")
     response["Content-Disposition"] = 'attachment; filename="all.zip"'
     return response
 

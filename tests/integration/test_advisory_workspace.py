@@ -167,3 +167,35 @@ def test_a_declined_credit_is_left_out() -> None:
     published(flow)
     osv = json.loads(PublishedDocument.objects.get(kind="osv", current=True).content)
     assert "Osprey Labs" not in json.dumps(osv)
+
+
+@pytest.mark.django_db
+def test_other_credits_need_the_coordinators_word_that_they_agreed() -> None:
+    flow = ready_case()
+    client = sign_in(Client(), flow.coordinator)
+    url = f"/cases/{flow.case.number}/advisory/"
+    record = services.advisory_record(flow.advisory)
+    form = {
+        "title": record.title,
+        "description": record.description,
+        "cvss_v3": record.cvss_v3 or "",
+        "affected": "pkg:pypi/quetzal vers:pypi/>=1.0|<2.4.1",
+        "credits": "coordinator Akrites SIRT\nremediation_developer Jane Maintainer",
+    }
+    page = client.post(url + "edit/", form, follow=True).content.decode()
+    assert "credits[2].consent" in page  # the new line, without the coordinator's word
+    flow.advisory.refresh_from_db()
+    assert services.advisory_record(flow.advisory) == record
+    client.post(url + "edit/", {**form, "consent": "yes"})
+    flow.advisory.refresh_from_db()
+    given = {(c.name, c.type.value) for c in services.advisory_record(flow.advisory).credits}
+    assert given == {
+        ("Osprey Labs research team", "finder"),  # the finder's own choice, untouched
+        ("Akrites SIRT", "coordinator"),
+        ("Jane Maintainer", "remediation_developer"),
+    }
+    client.post(url + "edit/", {**form, "credits": "tool scanner-9000"})
+    page = client.get(url).content.decode()
+    assert "Jane Maintainer" in page  # refused: nothing changed
+    bad = client.post(url + "edit/", {**form, "credits": "finder Mallory"}, follow=True)
+    assert "finders choose their own credit" in bad.content.decode()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from akrites.domain.advisory import Advisory, ReferenceType, parse_vers
+from akrites.domain.advisory import Advisory, CreditType, ReferenceType, parse_vers
 from akrites.domain.errors import AkritesError, InvalidInput
 from akrites.domain.purl import parse_purl
 
@@ -74,7 +74,37 @@ def references_from_text(text: str) -> list[dict[str, str]]:
     return out
 
 
-def record_from_form(post: Any) -> dict[str, Any]:
+FINDER_TYPES = frozenset({"finder", "reporter"})  # finders choose their own credit
+
+
+def credits_from_text(
+    text: str, *, consent: bool, agreed: frozenset[tuple[str, str]] = frozenset()
+) -> list[dict[str, Any]]:
+    """Other credits, one per line: ``<type> <name>`` (e.g. ``remediation_developer Jane
+    Doe``). A line already agreed keeps its consent; for new lines the coordinator attests
+    that everyone agreed (``consent``), or the advisory refuses them."""
+    kinds = {t.value for t in CreditType} - FINDER_TYPES
+    out: list[dict[str, Any]] = []
+    for n, line in enumerate(_lines(text)):
+        parts = line.split(maxsplit=1)
+        if len(parts) != 2 or parts[0].lower() not in kinds:
+            raise InvalidInput(
+                f"line {n + 1}: write '<type> <name>' with a type among {', '.join(sorted(kinds))}"
+                " (finders choose their own credit on their report)",
+                field=f"credits[{n}]",
+            )
+        kind, name = parts[0].lower(), parts[1].strip()
+        out.append({"type": kind, "name": name, "consent": consent or (kind, name) in agreed})
+    return out
+
+
+def credits_to_text(record: Advisory) -> str:
+    return "\n".join(
+        f"{c.type.value} {c.name}" for c in record.credits if c.type.value not in FINDER_TYPES
+    )
+
+
+def record_from_form(post: Any, current: Advisory) -> dict[str, Any]:
     """The fields of the editor form as a partial record for ``advisory_update``."""
     cwes = [c.strip() for c in post.get("cwes", "").replace(";", ",").split(",") if c.strip()]
     return {
@@ -87,6 +117,19 @@ def record_from_form(post: Any) -> dict[str, Any]:
         "affected": affected_from_text(post.get("affected", "")),
         "references": references_from_text(post.get("references", "")),
         "workarounds": _lines(post.get("workarounds", "")),
+        "credits": [
+            # The finders' credits are theirs (chosen on their reports): kept as they are.
+            *(
+                {"name": c.name, "type": c.type.value, "consent": c.consent}
+                for c in current.credits
+                if c.type.value in FINDER_TYPES
+            ),
+            *credits_from_text(
+                post.get("credits", ""),
+                consent=post.get("consent") == "yes",
+                agreed=frozenset((c.type.value, c.name) for c in current.credits if c.consent),
+            ),
+        ],
     }
 
 
@@ -101,4 +144,5 @@ def form_initial(record: Advisory) -> dict[str, str]:
         "affected": affected_to_text(record),
         "references": "\n".join(f"{r.type.value} {r.url}" for r in record.references),
         "workarounds": "\n".join(record.workarounds),
+        "credits": credits_to_text(record),
     }

@@ -91,7 +91,8 @@ def advisory_edit(request: HttpRequest, number: str) -> HttpResponse:
     case = case_selectors.case_get(actor=actor, number=number)
     try:
         advisory = services.advisory_get(number=case.number)
-        services.advisory_update(actor=actor, advisory=advisory, raw=record_from_form(request.POST))
+        raw = record_from_form(request.POST, services.advisory_record(advisory))
+        services.advisory_update(actor=actor, advisory=advisory, raw=raw)
         messages.success(request, "Advisory saved.")
     except AkritesError as exc:
         _error(request, exc)

@@ -7,6 +7,7 @@ import json
 
 import pytest
 from django.test import Client
+from django_tasks_db.models import DBTaskResult
 
 from akrites.accounts.auth import actor_for_user
 from akrites.audit.models import AuditEvent
@@ -42,8 +43,14 @@ def test_participants_review_and_comment_outsiders_get_not_found() -> None:
     assert flow.advisory.identifier in page
     assert "Heap overflow in the Quetzal frame decoder" in page
     assert 'data-step="approve"' not in page  # steps are the coordinators'
+    notices = DBTaskResult.objects.filter(task_path="akrites.notifications.tasks.send_case_notice")
+    before = set(notices.values_list("pk", flat=True))
     client.post(url + "comment/", {"body": "Please mention the 2.3 backport."})
     comment = AdvisoryComment.objects.get()
+    queued = [n.args_kwargs["args"] for n in notices.exclude(pk__in=before)]
+    assert [a[0] for a in queued] == [flow.coordinator.pk]  # the coordinator, not the author
+    assert queued[0][2] == "has a new comment on its advisory draft"
+    assert all("backport" not in str(a) for a in queued)
     assert b"backport" not in bytes(comment.body_sealed)
     assert "Please mention the 2.3 backport." in client.get(url).content.decode()
     for outsider in (

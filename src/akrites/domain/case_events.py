@@ -21,6 +21,8 @@ class CaseEvent(StrEnum):
     EMBARGO_REMINDER = "case.embargo_reminder"
     EMBARGO_CHANGED = "case.embargo_changed"
     EXPLOITED = "case.exploited"
+    ADVISORY_REVIEW = "case.advisory_review"
+    ADVISORY_COMMENTED = "case.advisory_commented"
     ADVISORY_PUBLISHED = "case.advisory_published"
 
 
@@ -37,6 +39,8 @@ NOTICE_TEXT: Mapping[CaseEvent, str] = {
     CaseEvent.EMBARGO_REMINDER: "has its embargo ending soon",
     CaseEvent.EMBARGO_CHANGED: "has a changed embargo",
     CaseEvent.EXPLOITED: "is known to be exploited in the wild",
+    CaseEvent.ADVISORY_REVIEW: "has an advisory draft to review",
+    CaseEvent.ADVISORY_COMMENTED: "has a new comment on its advisory draft",
     CaseEvent.ADVISORY_PUBLISHED: "has a published advisory",
 }
 

@@ -25,6 +25,7 @@ from akrites.domain.advisory import (
     missing_for_publication,
 )
 from akrites.domain.audit import AuditAction
+from akrites.domain.case_events import CaseEvent
 from akrites.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from akrites.domain.lifecycle import (
     AdvisoryFacts,
@@ -36,6 +37,7 @@ from akrites.domain.permissions import Permission
 from akrites.domain.policy import SYSTEM, Actor, require
 from akrites.intake.models import Report
 from akrites.intake.selectors import report_content
+from akrites.notifications.events import case_event, people_read_in
 from akrites.publication import render
 from akrites.publication.models import (
     Advisory as AdvisoryRow,
@@ -212,6 +214,8 @@ def advisory_comment(*, actor: Actor, advisory: AdvisoryRow, body: str) -> Advis
         )
         comment.save(update_fields=["body_sealed"])
         _audit(actor, advisory, AuditAction.ADVISORY_COMMENTED, {"comment": comment.pk})
+        others = [u for u in people_read_in(case) if u != actor.user_id]
+        case_event(case, CaseEvent.ADVISORY_COMMENTED, "advisory/", readers=others)
     return comment
 
 
@@ -266,6 +270,8 @@ def advisory_step(
         if step == "schedule":
             row.release_at = _release_at(row.case, release_at or row.release_at)
         row.save()
+        if step == "submit_for_review":
+            case_event(row.case, CaseEvent.ADVISORY_REVIEW, "advisory/")
         _audit(
             actor,
             row,
@@ -337,6 +343,7 @@ def advisory_release(
         if first:
             row.published_at = when
         row.save()
+        case_event(case, CaseEvent.ADVISORY_PUBLISHED, "advisory/")
         _audit(
             actor,
             row,

@@ -430,13 +430,13 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_docs(args: argparse.Namespace) -> int:
     from akrites.config import render_markdown_table
-    from akrites.domain import embargo, lifecycle, permissions, tlp
+    from akrites.domain import embargo, embargo_docs, lifecycle, permissions, tlp
 
     out = Path(args.out)
     generated = {
         out / "permissions.md": permissions.render_markdown(),
         out / "lifecycle.md": lifecycle.render_markdown(),
-        out / "embargo.md": embargo.render_markdown(embargo.DEFAULT_POLICY),
+        out / "embargo.md": embargo_docs.render_markdown(embargo.DEFAULT_POLICY),
         out / "tlp.md": tlp.render_markdown(),
     }
     from akrites.domain.intake.schema import report_schema

@@ -35,8 +35,8 @@ from akrites.domain.embargo import (
     enforce_cap,
     propose,
     read_in,
-    render_markdown,
 )
+from akrites.domain.embargo_docs import render_markdown
 from akrites.domain.embargo_policy import (
     DEFAULT_POLICY,
     CapRule,

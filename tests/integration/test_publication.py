@@ -143,11 +143,17 @@ def test_publishing_under_an_active_embargo_is_refused() -> None:
 def test_revision_and_withdrawal_keep_the_history() -> None:
     flow = published(ready_case())
     later = flow.advisory.published_at + timedelta(hours=1)
+    services.advisory_update(
+        actor=flow.coord, advisory=flow.advisory, raw={"title": "Heap overflow in Quetzal 1.x"}
+    )
+    public = json.loads(PublishedDocument.objects.get(kind="osv", current=True).content)
+    assert public["summary"] == "Heap overflow in the Quetzal frame decoder"  # not yet
     services.advisory_step(
         actor=flow.coord, advisory=flow.advisory, step="revise", reason="typo", now=later
     )
     docs = PublishedDocument.objects.filter(kind="osv").order_by("revision")
     assert [(d.revision, d.current) for d in docs] == [(1, False), (2, True)]
+    assert json.loads(docs[1].content)["summary"] == "Heap overflow in Quetzal 1.x"
     services.advisory_step(
         actor=flow.coord,
         advisory=flow.advisory,

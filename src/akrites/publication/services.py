@@ -150,14 +150,15 @@ def advisory_draft(*, actor: Actor, case: Case, now: dt.datetime | None = None) 
 
 
 def advisory_update(*, actor: Actor, advisory: AdvisoryRow, raw: dict[str, Any]) -> Advisory:
-    """Replace the draft's content. Editing an approved or scheduled draft returns it to
-    draft (it must be approved again); a published advisory changes only by ``revise``."""
+    """Replace the record's content. Editing an approved or scheduled draft returns it to
+    draft (it must be approved again). Edits to a published advisory wait, unpublished,
+    until a ``revise`` step releases them; a withdrawn advisory no longer changes."""
     require(actor, Permission.CASE_COORDINATE)
     with transaction.atomic():
         row = AdvisoryRow.objects.select_for_update().select_related("case").get(pk=advisory.pk)
         state = AdvisoryState(row.state)
-        if state in {AdvisoryState.PUBLISHED, AdvisoryState.WITHDRAWN}:
-            raise Conflict("a published advisory changes only by a revision", field="step")
+        if state is AdvisoryState.WITHDRAWN:
+            raise Conflict("a withdrawn advisory no longer changes", field="step")
         current = advisory_record(row)
         record = _merge(current, raw)
         _save(row, record)
@@ -185,7 +186,8 @@ def _merge(current: Advisory, raw: dict[str, Any]) -> Advisory:
     unknown = sorted(set(raw) - allowed)
     if unknown:
         raise InvalidInput(f"unknown field '{unknown[0]}'", field=unknown[0])
-    merged = {**base, **raw, "id": current.id, "modified": timezone.now().isoformat()}
+    modified = max(timezone.now(), current.modified)  # never before what it revises
+    merged = {**base, **raw, "id": current.id, "modified": modified.isoformat()}
     try:
         return record_from_json(merged)
     except AdvisoryError:

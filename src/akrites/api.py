@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.http import require_GET
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -143,6 +144,17 @@ def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
         "payload_too_large",
         f"the request body is larger than {limit} bytes: split it into smaller batches",
         413,
+    )
+
+
+@api.exception_handler(MultiPartParserError)
+def _bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    return _error(
+        "invalid_upload",
+        "the upload is not a well-formed multipart/form-data body (with its boundary): send "
+        "the file as the form field 'file'",
+        400,
+        "file",
     )
 
 

@@ -104,3 +104,19 @@ def test_other_organisations_cannot_attach_or_download(setup) -> None:  # type: 
     assert download.status_code == 404
     assert b"PLATYPUS" not in download.content
     assert Attachment.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_malformed_multipart_body_is_a_clear_400(setup) -> None:  # type: ignore[no-untyped-def]
+    _, headers, tracking = setup
+    r = Client().generic(
+        "POST",
+        f"/api/v1/reports/{tracking}/attachments",
+        b"not really multipart",
+        content_type="multipart/form-data",  # no boundary
+        **headers,
+    )
+    assert r.status_code == 400
+    assert r.json()["code"] == "invalid_upload"
+    assert r.json()["field"] == "file"
+    assert not Attachment.objects.exists()

@@ -24,7 +24,7 @@ class QueueQuery(Schema):
     priority: str = Field("", description="1 (most urgent) to 4")
     deadline: str = Field("", description="overdue | 7 | 30 (days ahead)")
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000)
 
 
 class TransitionIn(Schema):

@@ -6,7 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from akrites.accounts.models import Organisation, User
 from akrites.domain.errors import InvalidInput
@@ -18,6 +18,7 @@ from akrites.intake.models import Channel
 from akrites.intake.parsing import drafts_from_body
 from akrites.intake.receipts import receipt_json, status_of
 from akrites.web.api_access import actor, api_public, api_requires
+from akrites.web.pagination import BoundedPagination
 
 router = Router(tags=["intake"])
 
@@ -144,7 +145,7 @@ def report_submit_bulk(
 
 
 @router.get("/reports", response=list[ReportStatusOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 @api_requires(Permission.REPORT_READ)
 def report_list(request: HttpRequest) -> list[dict[str, Any]]:
     rows = selectors.reports_visible_to(actor=actor(request)).order_by("-received_at")[:1000]

@@ -3,7 +3,7 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from akrites.accounts.models import Organisation
@@ -13,6 +13,7 @@ from akrites.domain.policy import authorize
 from akrites.registry import selectors, services
 from akrites.registry.models import Component, SecurityContact
 from akrites.web.api_access import actor, api_requires
+from akrites.web.pagination import BoundedPagination
 
 router = Router(tags=["registry"])
 
@@ -91,7 +92,7 @@ def _maintainer(org_id: int | None) -> Organisation | None:
 
 
 @router.get("/components", response=list[ComponentOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 @api_requires(Permission.COMPONENT_READ)
 def component_list(request: HttpRequest, filters: Query[ComponentFilter]) -> list[Component]:
     return selectors.components_visible_to(  # type: ignore[return-value]

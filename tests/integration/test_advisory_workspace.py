@@ -19,6 +19,7 @@ from tests.factories import make_user, sign_in
 from tests.integration.intake_helpers import bearer
 from tests.publication_helpers import published, ready_case
 
+FINDER_SCOPES = ["intake:report:read", "intake:report:credit"]
 ADVISORY_SCOPES = ["cases:case:read", "cases:case:coordinate", "cases:case:publish"]
 
 
@@ -132,7 +133,7 @@ def test_finders_choose_their_credit_and_publication_honours_it(client) -> None:
         f"/api/v1/reports/{report.tracking_id}/credit",
         {"consent": True, "name": "", "credit_type": "finder"},
         content_type="application/json",
-        **bearer(flow.finder),
+        **bearer(flow.finder, scopes=FINDER_SCOPES),
     )
     assert r.status_code == 422
     assert r.json()["field"] == "name"
@@ -140,9 +141,16 @@ def test_finders_choose_their_credit_and_publication_honours_it(client) -> None:
         f"/api/v1/reports/{report.tracking_id}/credit",
         {"consent": True, "name": "Kestrel Security", "credit_type": "analyst"},
         content_type="application/json",
-        **bearer(flow.finder),
+        **bearer(flow.finder, scopes=FINDER_SCOPES),
     )
     assert r.status_code == 200
+    r = client.put(
+        f"/api/v1/reports/{report.tracking_id}/credit",
+        {"consent": False, "name": "", "credit_type": "finder"},
+        content_type="application/json",
+        **bearer(flow.finder),  # a token without the credit scope
+    )
+    assert r.status_code == 403
     stranger = make_user(OrgKind.FINDER, Role.REPORTER)
     r = client.put(
         f"/api/v1/reports/{report.tracking_id}/credit",

@@ -8,20 +8,20 @@ import io
 import json
 from datetime import date, datetime, time
 
-from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from akrites.accounts.auth import actor_from_request
 from akrites.cases import selectors, workflow
-from akrites.domain.errors import AkritesError, InvalidInput
+from akrites.domain.errors import InvalidInput
 from akrites.domain.permissions import Permission
 from akrites.web.access import requires
+from akrites.web.actions import act
 
 
-def _back(number: str) -> HttpResponse:
-    return HttpResponseRedirect(f"/cases/{number}/")
+def _back(number: str) -> str:
+    return f"/cases/{number}/"
 
 
 def _day_end(raw: str, field: str) -> datetime | None:
@@ -51,18 +51,19 @@ def _moment(raw: str, field: str) -> datetime:
 def case_transition(request: HttpRequest, number: str) -> HttpResponse:
     actor = actor_from_request(request)
     case = selectors.case_get(actor=actor, number=number)
-    try:
-        case = workflow.case_transition(
+    post = request.POST
+
+    def transition() -> str:
+        moved = workflow.case_transition(
             actor=actor,
             case=case,
-            name=request.POST.get("transition", ""),
-            reason=request.POST.get("reason", ""),
-            duplicate_of=request.POST.get("duplicate_of", ""),
+            name=post.get("transition", ""),
+            reason=post.get("reason", ""),
+            duplicate_of=post.get("duplicate_of", ""),
         )
-        messages.success(request, f"{case.number} is now {case.state}.")
-    except AkritesError as exc:
-        messages.error(request, exc.message)
-    return _back(case.number)
+        return f"{moved.number} is now {moved.state}."
+
+    return act(request, _back(case.number), transition)
 
 
 @requires(Permission.CASE_TRIAGE)
@@ -70,18 +71,19 @@ def case_transition(request: HttpRequest, number: str) -> HttpResponse:
 def case_assess(request: HttpRequest, number: str) -> HttpResponse:
     actor = actor_from_request(request)
     case = selectors.case_get(actor=actor, number=number)
-    try:
+    post = request.POST
+
+    def assess() -> str:
         workflow.case_assess(
             actor=actor,
             case=case,
-            severity=request.POST.get("severity", ""),
-            component_purl=request.POST.get("component", ""),
-            deadline=_day_end(request.POST.get("deadline", ""), "deadline"),
+            severity=post.get("severity", ""),
+            component_purl=post.get("component", ""),
+            deadline=_day_end(post.get("deadline", ""), "deadline"),
         )
-        messages.success(request, "Assessment saved.")
-    except AkritesError as exc:
-        messages.error(request, exc.message)
-    return _back(case.number)
+        return "Assessment saved."
+
+    return act(request, _back(case.number), assess)
 
 
 @requires(Permission.CASE_READ)
@@ -89,18 +91,19 @@ def case_assess(request: HttpRequest, number: str) -> HttpResponse:
 def case_fix(request: HttpRequest, number: str) -> HttpResponse:
     actor = actor_from_request(request)
     case = selectors.case_get(actor=actor, number=number)
-    try:
+    post = request.POST
+
+    def record() -> str:
         workflow.case_add_fix(
             actor=actor,
             case=case,
-            kind=request.POST.get("kind", ""),
-            url=request.POST.get("url", ""),
-            fixed_versions=request.POST.get("fixed_versions", ""),
+            kind=post.get("kind", ""),
+            url=post.get("url", ""),
+            fixed_versions=post.get("fixed_versions", ""),
         )
-        messages.success(request, "Fix recorded.")
-    except AkritesError as exc:
-        messages.error(request, exc.message)
-    return _back(case.number)
+        return "Fix recorded."
+
+    return act(request, _back(case.number), record)
 
 
 @requires(Permission.CASE_TRIAGE)
@@ -108,17 +111,18 @@ def case_fix(request: HttpRequest, number: str) -> HttpResponse:
 def case_exploited(request: HttpRequest, number: str) -> HttpResponse:
     actor = actor_from_request(request)
     case = selectors.case_get(actor=actor, number=number)
-    try:
+    post = request.POST
+
+    def record() -> str:
         workflow.case_mark_exploited(
             actor=actor,
             case=case,
-            since=_moment(request.POST.get("since", ""), "exploited_since"),
-            note=request.POST.get("note", ""),
+            since=_moment(post.get("since", ""), "exploited_since"),
+            note=post.get("note", ""),
         )
-        messages.success(request, "Exploitation in the wild recorded; the 7-day cap applies.")
-    except AkritesError as exc:
-        messages.error(request, exc.message)
-    return _back(case.number)
+        return "Exploitation in the wild recorded; the 7-day cap applies."
+
+    return act(request, _back(case.number), record)
 
 
 @requires(Permission.CASE_COORDINATE)

@@ -30,6 +30,7 @@ class Permission(StrEnum):
     AUDIT_VERIFY = "audit:chain:verify"
     REPORT_SUBMIT = "intake:report:submit"
     REPORT_READ = "intake:report:read"
+    REPORT_CREDIT = "intake:report:credit"  # how the finder is credited: theirs alone
     CASE_READ = "cases:case:read"
     CASE_TRIAGE = "cases:case:triage"
     CASE_COORDINATE = "cases:case:coordinate"
@@ -125,6 +126,7 @@ ROLE_GRANTS: Mapping[Role, tuple[Grant, ...]] = {
         *_EVERYONE,
         Grant(P.REPORT_SUBMIT),
         Grant(P.REPORT_READ, Scope.OWN_ORG),
+        Grant(P.REPORT_CREDIT, Scope.OWN_ORG),
         Grant(P.CASE_READ, Scope.PARTICIPANT),
         _POST_AS_PARTICIPANT,
     ),

@@ -14,7 +14,7 @@ from akrites.domain.errors import AkritesError, Conflict, InvalidInput, NotFound
 from akrites.domain.intake import parse_report
 from akrites.domain.intake.errors import IntakeError
 from akrites.domain.permissions import Permission
-from akrites.domain.policy import authorize
+from akrites.domain.policy import OrgId, OwnedResource, authorize
 from akrites.domain.tlp import Tlp
 from akrites.intake import selectors, services, triage
 from akrites.intake.forms import ReportForm, UploadForm
@@ -140,7 +140,11 @@ def report_detail(request: HttpRequest, tracking_id: str) -> HttpResponse:
             "content": content,
             "can_triage": bool(authorize(actor, Permission.CASE_TRIAGE)),
             "case_label": Tlp(report.case.tlp),
-            "may_credit": actor.org_id is not None and int(actor.org_id) == report.organisation_id,
+            "may_credit": bool(
+                authorize(
+                    actor, Permission.REPORT_CREDIT, OwnedResource(OrgId(report.organisation_id))
+                )
+            ),
             "credit": CreditPreference.objects.filter(report=report).first(),
             "credit_types": [t.value for t in FINDER_CREDIT_TYPES],
         },

@@ -68,8 +68,9 @@ def _json(advisory: Advisory) -> dict[str, Any]:
 @router.get("/cases/{number}/advisory", response=dict[str, Any])
 @api_requires(Permission.CASE_READ)
 def advisory_read(request: HttpRequest, number: str) -> dict[str, Any]:
-    case = case_selectors.case_open(actor=actor(request), number=number)
-    return _json(services.advisory_get(number=case.number))
+    a = actor(request)
+    case = case_selectors.case_open(actor=a, number=number)
+    return _json(services.advisory_get(actor=a, case=case))
 
 
 @router.post("/cases/{number}/advisory", response={201: dict[str, Any]})
@@ -88,7 +89,7 @@ def advisory_update(
     """Replace fields of the record (same field names as in ``record`` of the answer)."""
     a = actor(request)
     case = case_selectors.case_get(actor=a, number=number)
-    advisory = services.advisory_get(number=case.number)
+    advisory = services.advisory_get(actor=a, case=case)
     services.advisory_update(actor=a, advisory=advisory, raw=payload)
     advisory.refresh_from_db()
     return _json(advisory)
@@ -101,7 +102,7 @@ def advisory_step(request: HttpRequest, number: str, payload: StepIn) -> dict[st
     case = case_selectors.case_get(actor=a, number=number)
     advisory = services.advisory_step(
         actor=a,
-        advisory=services.advisory_get(number=case.number),
+        advisory=services.advisory_get(actor=a, case=case),
         step=payload.step,
         reason=payload.reason,
         release_at=payload.release_at,
@@ -112,8 +113,9 @@ def advisory_step(request: HttpRequest, number: str, payload: StepIn) -> dict[st
 @router.get("/cases/{number}/advisory/comments", response=list[dict[str, Any]])
 @api_requires(Permission.CASE_READ)
 def advisory_comments(request: HttpRequest, number: str) -> list[dict[str, Any]]:
-    case = case_selectors.case_open(actor=actor(request), number=number)
-    advisory = services.advisory_get(number=case.number)
+    a = actor(request)
+    case = case_selectors.case_open(actor=a, number=number)
+    advisory = services.advisory_get(actor=a, case=case)
     return [
         {"at": c.created_at.isoformat(), "author": c.author.email, "body": services.comment_text(c)}
         for c in advisory.comments.select_related("author", "advisory__case")
@@ -128,7 +130,7 @@ def advisory_comment(
     a = actor(request)
     case = case_selectors.case_get(actor=a, number=number)
     comment = services.advisory_comment(
-        actor=a, advisory=services.advisory_get(number=case.number), body=payload.body
+        actor=a, advisory=services.advisory_get(actor=a, case=case), body=payload.body
     )
     return Status(201, {"id": comment.pk, "at": comment.created_at.isoformat()})
 

@@ -34,7 +34,7 @@ from akrites.domain.lifecycle import (
     advisory_apply,
 )
 from akrites.domain.permissions import Permission
-from akrites.domain.policy import SYSTEM, Actor, require
+from akrites.domain.policy import SYSTEM, Actor, OrgId, OwnedResource, authorize, require
 from akrites.intake.models import Report
 from akrites.intake.selectors import report_content
 from akrites.notifications.events import case_event, people_read_in
@@ -355,8 +355,15 @@ def advisory_release(
     return row
 
 
-def advisory_get(*, number: str) -> AdvisoryRow:
-    row = AdvisoryRow.objects.select_related("case").filter(case__number=number).first()
+def advisory_find(*, actor: Actor, case: Case) -> AdvisoryRow | None:
+    """The case's advisory (None before it is drafted), for someone who may read the case:
+    need-to-know, exactly as the case."""
+    require(actor, Permission.CASE_READ, case_resource(case))
+    return AdvisoryRow.objects.select_related("case").filter(case=case).first()
+
+
+def advisory_get(*, actor: Actor, case: Case) -> AdvisoryRow:
+    row = advisory_find(actor=actor, case=case)
     if row is None:
         raise NotFound("this case has no advisory yet")
     return row
@@ -399,8 +406,11 @@ def credit_preference_set(
 ) -> CreditPreference:
     """The finder (a member of the reporting organisation) says whether and under what name
     to be credited; the advisory honours it at publication, revisions included."""
-    if actor.org_id is None or int(actor.org_id) != report.organisation_id:
-        raise Forbidden("only the reporting organisation chooses how it is credited")
+    decision = authorize(
+        actor, Permission.REPORT_CREDIT, OwnedResource(OrgId(report.organisation_id))
+    )
+    if not decision:
+        raise Forbidden("only the reporting organisation's reporters choose how it is credited")
     clean = " ".join(name.split())
     if len(clean) > 200:
         raise InvalidInput("a credit name is at most 200 characters", field="name")

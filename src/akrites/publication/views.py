@@ -6,36 +6,28 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from akrites.accounts.auth import actor_from_request
 from akrites.cases import selectors as case_selectors
-from akrites.domain.advisory import AdvisoryError, CreditType, missing_for_publication
-from akrites.domain.errors import AkritesError, InvalidInput
+from akrites.domain.advisory import CreditType, missing_for_publication
+from akrites.domain.errors import InvalidInput
 from akrites.domain.lifecycle import ADVISORY_TRANSITIONS, advisory_checklist
 from akrites.domain.permissions import Permission
 from akrites.domain.policy import authorize
 from akrites.intake import selectors as intake_selectors
 from akrites.publication import services
 from akrites.publication.forms import form_initial, record_from_form
-from akrites.publication.models import Advisory, PublishedDocument
+from akrites.publication.models import PublishedDocument
 from akrites.web.access import requires
+from akrites.web.actions import act
 
 
-def _back(number: str) -> HttpResponse:
-    return HttpResponseRedirect(f"/cases/{number}/advisory/")
-
-
-def _error(request: HttpRequest, exc: AkritesError) -> None:
-    if isinstance(exc, AdvisoryError):
-        for problem in exc.problems:
-            messages.error(request, f"{problem.field}: {problem.message}")
-    else:
-        messages.error(request, exc.message)
+def _back(number: str) -> str:
+    return f"/cases/{number}/advisory/"
 
 
 @requires(Permission.CASE_READ)
@@ -44,7 +36,7 @@ def advisory_page(request: HttpRequest, number: str) -> HttpResponse:
     actor = actor_from_request(request)
     case = case_selectors.case_open(actor=actor, number=number)
     coordinating = bool(authorize(actor, Permission.CASE_COORDINATE))
-    advisory = Advisory.objects.filter(case=case).first()
+    advisory = services.advisory_find(actor=actor, case=case)
     ctx: dict[str, object] = {"case": case, "advisory": advisory, "coordinating": coordinating}
     if advisory is not None:
         record = services.advisory_record(advisory)
@@ -76,12 +68,12 @@ def advisory_page(request: HttpRequest, number: str) -> HttpResponse:
 def advisory_create(request: HttpRequest, number: str) -> HttpResponse:
     actor = actor_from_request(request)
     case = case_selectors.case_get(actor=actor, number=number)
-    try:
+
+    def draft() -> str:
         advisory = services.advisory_draft(actor=actor, case=case)
-        messages.success(request, f"{advisory.identifier} drafted from the case.")
-    except AkritesError as exc:
-        _error(request, exc)
-    return _back(case.number)
+        return f"{advisory.identifier} drafted from the case."
+
+    return act(request, _back(case.number), draft)
 
 
 @requires(Permission.CASE_COORDINATE)
@@ -89,14 +81,14 @@ def advisory_create(request: HttpRequest, number: str) -> HttpResponse:
 def advisory_edit(request: HttpRequest, number: str) -> HttpResponse:
     actor = actor_from_request(request)
     case = case_selectors.case_get(actor=actor, number=number)
-    try:
-        advisory = services.advisory_get(number=case.number)
+
+    def edit() -> str:
+        advisory = services.advisory_get(actor=actor, case=case)
         raw = record_from_form(request.POST, services.advisory_record(advisory))
         services.advisory_update(actor=actor, advisory=advisory, raw=raw)
-        messages.success(request, "Advisory saved.")
-    except AkritesError as exc:
-        _error(request, exc)
-    return _back(case.number)
+        return "Advisory saved."
+
+    return act(request, _back(case.number), edit)
 
 
 def _release_at(raw: str) -> datetime | None:
@@ -114,19 +106,19 @@ def _release_at(raw: str) -> datetime | None:
 def advisory_step(request: HttpRequest, number: str) -> HttpResponse:
     actor = actor_from_request(request)
     case = case_selectors.case_get(actor=actor, number=number)
-    try:
-        advisory = services.advisory_get(number=case.number)
+    post = request.POST
+
+    def step() -> str:
         advisory = services.advisory_step(
             actor=actor,
-            advisory=advisory,
-            step=request.POST.get("step", ""),
-            reason=request.POST.get("reason", ""),
-            release_at=_release_at(request.POST.get("release_at", "")),
+            advisory=services.advisory_get(actor=actor, case=case),
+            step=post.get("step", ""),
+            reason=post.get("reason", ""),
+            release_at=_release_at(post.get("release_at", "")),
         )
-        messages.success(request, f"{advisory.identifier} is now {advisory.state}.")
-    except AkritesError as exc:
-        _error(request, exc)
-    return _back(case.number)
+        return f"{advisory.identifier} is now {advisory.state}."
+
+    return act(request, _back(case.number), step)
 
 
 @requires(Permission.CASE_READ)
@@ -134,13 +126,13 @@ def advisory_step(request: HttpRequest, number: str) -> HttpResponse:
 def advisory_comment(request: HttpRequest, number: str) -> HttpResponse:
     actor = actor_from_request(request)
     case = case_selectors.case_get(actor=actor, number=number)
-    try:
-        advisory = services.advisory_get(number=case.number)
+
+    def comment() -> str:
+        advisory = services.advisory_get(actor=actor, case=case)
         services.advisory_comment(actor=actor, advisory=advisory, body=request.POST.get("body", ""))
-        messages.success(request, "Comment added.")
-    except AkritesError as exc:
-        _error(request, exc)
-    return _back(case.number)
+        return "Comment added."
+
+    return act(request, _back(case.number), comment)
 
 
 @requires(Permission.REPORT_READ)
@@ -148,15 +140,16 @@ def advisory_comment(request: HttpRequest, number: str) -> HttpResponse:
 def report_credit(request: HttpRequest, tracking_id: str) -> HttpResponse:
     actor = actor_from_request(request)
     report = intake_selectors.report_get(actor=actor, tracking_id=tracking_id)
-    try:
+    post = request.POST
+
+    def choose() -> str:
         services.credit_preference_set(
             actor=actor,
             report=report,
-            consent=request.POST.get("consent") == "yes",
-            name=request.POST.get("name", ""),
-            credit_type=request.POST.get("credit_type", CreditType.FINDER.value),
+            consent=post.get("consent") == "yes",
+            name=post.get("name", ""),
+            credit_type=post.get("credit_type", CreditType.FINDER.value),
         )
-        messages.success(request, "Your credit preference is saved.")
-    except AkritesError as exc:
-        _error(request, exc)
-    return HttpResponseRedirect(f"/reports/{report.tracking_id}/")
+        return "Your credit preference is saved."
+
+    return act(request, f"/reports/{report.tracking_id}/", choose)

@@ -15,23 +15,8 @@ from akrites.domain.lifecycle import (
     advisory_apply,
     advisory_checklist,
 )
-from akrites.domain.permissions import OrgKind, Role
-from akrites.domain.policy import Actor, OrgId, UserId
+from tests.unit.domain.test_lifecycle import ANALYST, COORD
 
-COORD = Actor(
-    user_id=UserId(1),
-    org_id=OrgId(1),
-    org_kind=OrgKind.SIRT,
-    roles=frozenset({Role.COORDINATOR}),
-    mfa_verified=True,
-)
-ANALYST = Actor(
-    user_id=UserId(2),
-    org_id=OrgId(1),
-    org_kind=OrgKind.SIRT,
-    roles=frozenset({Role.ANALYST}),
-    mfa_verified=True,
-)
 READY = AdvisoryFacts(
     state=AdvisoryState.DRAFT, embargo_over=True, release_at_known=True, reason="because"
 )

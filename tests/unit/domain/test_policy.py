@@ -88,6 +88,7 @@ EXPECTED: dict[Role, dict[Permission, Scope]] = {
         P.COMPONENT_READ: Scope.ANY,
         P.REPORT_SUBMIT: Scope.ANY,
         P.REPORT_READ: Scope.OWN_ORG,
+        P.REPORT_CREDIT: Scope.OWN_ORG,
         P.CASE_READ: Scope.PARTICIPANT,
         P.CASE_MESSAGE: Scope.PARTICIPANT,
     },
